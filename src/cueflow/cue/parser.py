@@ -1,0 +1,514 @@
+"""The CUE parser: tokens to the syntax tree in `cueflow.cue.ast`.
+
+A recursive-descent parser with precedence climbing for binary operators.
+Declarations are parsed as an expression first and turned into a label when a
+`:` (or `?:`, `!:`) follows, the way the grammar's `Label` is a subset of
+expressions; a value followed by another `:` continues a label chain.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import NoReturn
+
+from cueflow.cue import ast
+from cueflow.cue.errors import CueSyntaxError
+from cueflow.cue.lexer import Token, tokenize
+
+__all__ = ["parse_expr", "parse_file"]
+
+# Binary operator precedence, lowest first: | & || && comparisons + - * /.
+_PRECEDENCE = {
+    "|": 1,
+    "&": 2,
+    "||": 3,
+    "&&": 4,
+    "==": 5,
+    "!=": 5,
+    "<": 5,
+    "<=": 5,
+    ">": 5,
+    ">=": 5,
+    "=~": 5,
+    "!~": 5,
+    "+": 6,
+    "-": 6,
+    "*": 7,
+    "/": 7,
+}
+_UNARY = frozenset({"+", "-", "!", "*", "<", "<=", ">", ">=", "!=", "=~", "!~"})
+_CLAUSE_KEYWORDS = frozenset({"for", "if", "let"})
+_MULTIPLIERS = {
+    p + i: (1024 if i else 1000) ** (n + 1) for n, p in enumerate("KMGTP") for i in ("", "i")
+}
+# Tokens that end an ellipsis with no type: `...` then one of these.
+_ELLIPSIS_END = frozenset({",", "}", "]", ")", "eof"})
+
+
+def parse_file(source: str, filename: str = "-") -> ast.File:
+    """Parse a whole CUE file; raises `CueSyntaxError` naming file:line:col."""
+    tokens, comments = tokenize(source, filename)
+    return _Parser(tokens, filename, comments).file()
+
+
+def parse_expr(source: str, filename: str = "-") -> ast.Expr:
+    """Parse a single CUE expression (a newline or comma may follow it)."""
+    tokens, comments = tokenize(source, filename)
+    parser = _Parser(tokens, filename, comments)
+    expr = parser.expr()
+    if parser.tok.kind == ",":
+        parser.advance()
+    if parser.tok.kind != "eof":
+        parser.fail(f"expected end of expression, found {_describe(parser.tok)}")
+    return expr
+
+
+def _describe(tok: Token) -> str:
+    """How an error message names a token: `'}'`, `'foo'`, `newline`, `'EOF'`."""
+    kind = tok.kind
+    if kind == "string":
+        return "string literal"
+    if kind == "attr":
+        return f"attribute '@{tok.value[0]}'"  # type: ignore[index]
+    if kind == "," and tok.value == "newline":
+        return "newline"
+    return f"'{tok.value}'"
+
+
+class _Parser:
+    __slots__ = ("comments", "filename", "i", "tok", "toks")
+
+    def __init__(self, toks: list[Token], filename: str, comments: dict[int, str]) -> None:
+        self.toks = toks
+        self.filename = filename
+        self.comments = comments
+        self.i = 0
+        self.tok = toks[0]
+
+    # --- helpers -------------------------------------------------------------
+
+    def advance(self) -> None:
+        self.i += 1
+        self.tok = self.toks[self.i]
+
+    def peek(self, n: int = 1) -> Token:
+        toks = self.toks
+        return toks[min(self.i + n, len(toks) - 1)]
+
+    def pos(self, tok: Token) -> ast.Pos:
+        return ast.Pos(self.filename, tok.line, tok.col)
+
+    def fail(self, message: str, tok: Token | None = None) -> NoReturn:
+        raise CueSyntaxError(message, positions=[self.pos(tok or self.tok)])
+
+    def expect(self, kind: str, context: str) -> Token:
+        tok = self.tok
+        if tok.kind != kind:
+            self.fail(f"expected '{kind}' {context}, found {_describe(tok)}")
+        self.advance()
+        return tok
+
+    def ident(self, context: str) -> Token:
+        return self.expect("ident", context)
+
+    def skip_newline_before(self, closing: str) -> None:
+        """Allow a line break right before a closing bracket (it inserted a comma)."""
+        if self.tok.kind == "," and self.tok.value == "newline" and self.peek().kind == closing:
+            self.advance()
+
+    def doc(self, tok: Token) -> list[str]:
+        """The comment lines right above `tok`, if it starts its line."""
+        if not tok.first:
+            return []
+        comments = self.comments
+        line = tok.line - 1
+        while line in comments:
+            line -= 1
+        return [comments[n] for n in range(line + 1, tok.line)]
+
+    def label_follows(self) -> bool:
+        """Whether the current token is a label: a `:`, `?:` or `!:` comes next."""
+        nxt = self.peek()
+        return nxt.kind == ":" or (nxt.kind in ("?", "!") and self.peek(2).kind == ":")
+
+    # --- file and declarations -----------------------------------------------
+
+    def file(self) -> ast.File:
+        attrs: list[ast.Attribute] = []
+        while self.tok.kind == "attr":
+            attrs.append(self.attribute())
+            self.end_decl("eof")
+        package = None
+        if self.tok.kind == "ident" and self.tok.value == "package" and self.peek().kind == "ident":
+            self.advance()
+            package = str(self.tok.value)
+            self.advance()
+            self.end_decl("eof")
+        imports: list[ast.ImportSpec] = []
+        while (
+            self.tok.kind == "ident"
+            and self.tok.value == "import"
+            and self.peek().kind in ("string", "(", "ident")
+        ):
+            self.advance()
+            if self.tok.kind == "(":
+                self.advance()
+                while self.tok.kind != ")":
+                    imports.append(self.import_spec())
+                    if self.tok.kind == ",":
+                        self.advance()
+                    elif self.tok.kind != ")":
+                        self.fail(
+                            f"expected ',' or ')' in import list, found {_describe(self.tok)}"
+                        )
+                self.advance()
+            else:
+                imports.append(self.import_spec())
+            self.end_decl("eof")
+        decls = self.decls("eof")
+        pos = ast.Pos(self.filename, 1, 1)
+        return ast.File(pos, self.filename, package, imports, decls, attrs)
+
+    def import_spec(self) -> ast.ImportSpec:
+        first = self.tok
+        alias = None
+        if first.kind == "ident":
+            alias = str(first.value)
+            self.advance()
+        tok = self.tok
+        if tok.kind != "string":
+            self.fail(f"expected import path (a string), found {_describe(tok)}")
+        is_bytes, parts = tok.value  # type: ignore[misc]
+        if is_bytes or len(parts) != 1:
+            self.fail("import path must be a plain double-quoted string", tok)
+        self.advance()
+        return ast.ImportSpec(self.pos(first), str(parts[0]), alias)
+
+    def end_decl(self, closing: str) -> None:
+        kind = self.tok.kind
+        if kind == ",":
+            self.advance()
+        elif kind != closing:
+            where = "end of file" if closing == "eof" else f"'{closing}'"
+            self.fail(
+                f"expected ',' or newline or {where} after declaration, found {_describe(self.tok)}"
+            )
+
+    def decls(self, closing: str) -> list[ast.Decl]:
+        out: list[ast.Decl] = []
+        while self.tok.kind != closing:
+            if self.tok.kind == "eof":
+                self.fail(f"expected '{closing}', found 'EOF'")
+            out.append(self.decl())
+            self.end_decl(closing)
+        return out
+
+    def decl(self) -> ast.Decl:
+        tok = self.tok
+        kind = tok.kind
+        if kind == "ident":
+            word = tok.value
+            if word in ("for", "if") and not self.label_follows():
+                return self.comprehension()
+            if word == "let" and self.peek().kind == "ident" and self.peek(2).kind == "=":
+                return self.let_clause()
+        elif kind == "...":
+            return self.ellipsis()
+        elif kind == "attr":
+            return self.attribute()
+        elif kind in (",", "eof", "}"):
+            self.fail(f"expected declaration, found {_describe(tok)}")
+        expr = self.alias_expr()
+        if self.tok.kind in (":", "?", "!"):
+            return self.field(expr, self.doc(tok))
+        return ast.Embed(expr.pos, expr)
+
+    def field(self, label_expr: ast.Expr, doc: list[str]) -> ast.Field:
+        """The rest of a field whose label was parsed as `label_expr`."""
+        pos = label_expr.pos
+        alias = None
+        if isinstance(label_expr, ast.Alias):
+            alias = label_expr.name
+            label_expr = label_expr.expr
+        label = self.label(label_expr)
+        constraint = ""
+        if self.tok.kind in ("?", "!"):
+            constraint = self.tok.kind
+            self.advance()
+        if self.tok.kind != ":":
+            self.fail(f"expected ':' after label, found {_describe(self.tok)}")
+        self.advance()
+        value = self.alias_expr()
+        attrs: list[ast.Attribute] = []
+        if self.tok.kind in (":", "?", "!"):
+            inner = self.field(value, [])
+            value = ast.StructLit(inner.pos, [inner])
+        else:
+            while self.tok.kind == "attr":
+                attrs.append(self.attribute())
+        return ast.Field(pos, label, value, constraint, alias, attrs, doc)
+
+    def label(self, expr: ast.Expr) -> ast.Label | ast.DynamicLabel | ast.PatternLabel:
+        """Turn an expression parsed in label position into a label, or fail."""
+        if isinstance(expr, ast.Ident):
+            if expr.name == "_":
+                raise CueSyntaxError("cannot use '_' as a label", positions=[expr.pos])
+            return ast.Label(expr.pos, expr.name)
+        if isinstance(expr, ast.StringLit):
+            return ast.Label(expr.pos, expr.value, quoted=True)
+        if isinstance(expr, ast.BoolLit):
+            return ast.Label(expr.pos, "true" if expr.value else "false")
+        if isinstance(expr, ast.NullLit):
+            return ast.Label(expr.pos, "null")
+        if isinstance(expr, ast.Interpolation) and not expr.is_bytes:
+            return ast.DynamicLabel(expr.pos, expr)
+        if isinstance(expr, ast.ParenExpr):
+            return ast.DynamicLabel(expr.pos, expr.x)
+        if isinstance(expr, ast.ListLit) and len(expr.elems) == 1 and expr.ellipsis is None:
+            elem = expr.elems[0]
+            if isinstance(elem, ast.Alias):
+                return ast.PatternLabel(expr.pos, elem.expr, elem.name)
+            if not isinstance(elem, ast.Comprehension):
+                return ast.PatternLabel(expr.pos, elem)
+        raise CueSyntaxError(
+            "invalid label: expected an identifier, a string, '(expr)' or '[pattern]'",
+            positions=[expr.pos],
+        )
+
+    def attribute(self) -> ast.Attribute:
+        tok = self.tok
+        name, body = tok.value  # type: ignore[misc]
+        self.advance()
+        return ast.Attribute(self.pos(tok), name, body)
+
+    def ellipsis(self) -> ast.Ellipsis:
+        tok = self.tok
+        self.advance()
+        typ = None if self.tok.kind in _ELLIPSIS_END else self.expr()
+        return ast.Ellipsis(self.pos(tok), typ)
+
+    def let_clause(self) -> ast.LetClause:
+        tok = self.tok
+        self.advance()
+        name = str(self.ident("after 'let'").value)
+        self.expect("=", f"after 'let {name}'")
+        return ast.LetClause(self.pos(tok), name, self.expr())
+
+    def comprehension(self) -> ast.Comprehension:
+        start = self.tok
+        clauses: list[ast.Clause] = [self.clause()]
+        while True:
+            tok = self.tok
+            if (
+                tok.kind == ","
+                and self.peek().kind == "ident"
+                and self.peek().value in _CLAUSE_KEYWORDS
+            ):
+                self.advance()
+                tok = self.tok
+            if tok.kind == "ident" and tok.value in _CLAUSE_KEYWORDS:
+                clauses.append(self.clause())
+                continue
+            break
+        if self.tok.kind != "{":
+            self.fail(f"expected '{{' after comprehension clause, found {_describe(self.tok)}")
+        return ast.Comprehension(self.pos(start), clauses, self.struct())
+
+    def clause(self) -> ast.Clause:
+        tok = self.tok
+        word = tok.value
+        if word == "let":
+            return self.let_clause()
+        self.advance()
+        if word == "if":
+            return ast.IfClause(self.pos(tok), self.expr())
+        first = str(self.ident("after 'for'").value)
+        key, value = None, first
+        if self.tok.kind == ",":
+            self.advance()
+            key, value = first, str(self.ident(f"after 'for {first},'").value)
+        in_tok = self.tok
+        if in_tok.kind != "ident" or in_tok.value != "in":
+            self.fail(f"expected 'in' in for clause, found {_describe(in_tok)}")
+        self.advance()
+        return ast.ForClause(self.pos(tok), key, value, self.expr())
+
+    # --- expressions ---------------------------------------------------------
+
+    def alias_expr(self) -> ast.Expr:
+        """An expression, possibly introduced by a value alias `X=`."""
+        tok = self.tok
+        if tok.kind == "ident" and self.peek().kind == "=":
+            self.advance()
+            self.advance()
+            return ast.Alias(self.pos(tok), str(tok.value), self.expr())
+        return self.expr()
+
+    def expr(self) -> ast.Expr:
+        return self.binary(1)
+
+    def binary(self, min_prec: int) -> ast.Expr:
+        x = self.unary()
+        precedence = _PRECEDENCE
+        while True:
+            op = self.tok.kind
+            prec = precedence.get(op)
+            if prec is None or prec < min_prec:
+                return x
+            self.advance()
+            y = self.binary(prec + 1)
+            x = ast.BinaryExpr(x.pos, op, x, y)
+
+    def unary(self) -> ast.Expr:
+        tok = self.tok
+        if tok.kind in _UNARY:
+            self.advance()
+            return ast.UnaryExpr(self.pos(tok), tok.kind, self.unary())
+        return self.primary()
+
+    def primary(self) -> ast.Expr:
+        x = self.operand()
+        while True:
+            kind = self.tok.kind
+            if kind == ".":
+                self.advance()
+                sel = self.tok
+                if sel.kind == "ident":
+                    x = ast.SelectorExpr(x.pos, x, str(sel.value))
+                elif sel.kind == "string" and not sel.value[0] and len(sel.value[1]) == 1:  # type: ignore[index]
+                    x = ast.SelectorExpr(x.pos, x, str(sel.value[1][0]), quoted=True)  # type: ignore[index]
+                else:
+                    self.fail(f"expected selector after '.', found {_describe(sel)}")
+                self.advance()
+            elif kind == "[":
+                x = self.index(x)
+            elif kind == "(":
+                self.advance()
+                args: list[ast.Expr] = []
+                while self.tok.kind != ")":
+                    args.append(self.expr())
+                    if self.tok.kind == ",":
+                        self.advance()
+                    elif self.tok.kind != ")":
+                        self.fail(
+                            f"expected ',' or ')' in call arguments, found {_describe(self.tok)}"
+                        )
+                self.advance()
+                x = ast.CallExpr(x.pos, x, args)
+            else:
+                return x
+
+    def index(self, x: ast.Expr) -> ast.Expr:
+        self.advance()
+        lo = None if self.tok.kind == ":" else self.expr()
+        if self.tok.kind == ":":
+            self.advance()
+            hi = None if self.tok.kind == "]" else self.expr()
+            self.skip_newline_before("]")
+            self.expect("]", "to end slice")
+            return ast.SliceExpr(x.pos, x, lo, hi)
+        if self.tok.kind == ",":
+            self.advance()
+        self.expect("]", "to end index")
+        assert lo is not None
+        return ast.IndexExpr(x.pos, x, lo)
+
+    def operand(self) -> ast.Expr:
+        tok = self.tok
+        kind = tok.kind
+        if kind == "ident":
+            self.advance()
+            word = tok.value
+            if word == "true" or word == "false":
+                return ast.BoolLit(self.pos(tok), word == "true")
+            if word == "null":
+                return ast.NullLit(self.pos(tok))
+            return ast.Ident(self.pos(tok), str(word))
+        if kind == "string":
+            self.advance()
+            return self.string(tok)
+        if kind == "int" or kind == "float":
+            self.advance()
+            return self.number(tok)
+        if kind == "{":
+            return self.struct()
+        if kind == "[":
+            return self.list()
+        if kind == "(":
+            self.advance()
+            x = self.expr()
+            self.skip_newline_before(")")
+            self.expect(")", "to close '('")
+            return ast.ParenExpr(self.pos(tok), x)
+        if kind == "_|_":
+            self.advance()
+            return ast.BottomLit(self.pos(tok))
+        self.fail(f"expected operand, found {_describe(tok)}")
+
+    def number(self, tok: Token) -> ast.IntLit | ast.FloatLit:
+        text = str(tok.value).replace("_", "")
+        pos = self.pos(tok)
+        if tok.kind == "int":
+            prefix = text[:2]
+            if prefix in ("0x", "0X"):
+                return ast.IntLit(pos, int(text[2:], 16))
+            if prefix == "0o":
+                return ast.IntLit(pos, int(text[2:], 8))
+            if prefix == "0b":
+                return ast.IntLit(pos, int(text[2:], 2))
+            suffix = text.lstrip("0123456789.")
+            if suffix:
+                return ast.IntLit(pos, int(Decimal(text[: -len(suffix)]) * _MULTIPLIERS[suffix]))
+            return ast.IntLit(pos, int(text))
+        return ast.FloatLit(pos, Decimal(text), text)
+
+    def string(self, tok: Token) -> ast.Expr:
+        is_bytes, parts = tok.value  # type: ignore[misc]
+        pos = self.pos(tok)
+        if len(parts) == 1:
+            value = parts[0]
+            return ast.BytesLit(pos, value) if is_bytes else ast.StringLit(pos, value)
+        out: list[str | ast.Expr] = []
+        for part in parts:
+            if isinstance(part, list):
+                sub = _Parser(part, self.filename, self.comments)
+                out.append(sub.expr())
+                if sub.tok.kind != "eof":
+                    sub.fail(f"expected ')' to end interpolation, found {_describe(sub.tok)}")
+            elif isinstance(part, bytes):
+                out.append(part.decode("utf-8", "surrogateescape"))
+            else:
+                out.append(part)
+        return ast.Interpolation(pos, out, is_bytes)
+
+    def struct(self) -> ast.StructLit:
+        tok = self.tok
+        self.advance()
+        decls = self.decls("}")
+        self.advance()
+        return ast.StructLit(self.pos(tok), decls)
+
+    def list(self) -> ast.ListLit:
+        tok = self.tok
+        self.advance()
+        elems: list[ast.Expr | ast.Comprehension] = []
+        ellipsis = None
+        while self.tok.kind != "]":
+            kind = self.tok.kind
+            if kind == "...":
+                ellipsis = self.ellipsis()
+                if self.tok.kind == ",":
+                    self.advance()
+                if self.tok.kind != "]":
+                    self.fail(f"expected ']' after '...' in list, found {_describe(self.tok)}")
+                break
+            if kind == "ident" and self.tok.value in ("for", "if"):
+                elems.append(self.comprehension())
+            else:
+                elems.append(self.alias_expr())
+            if self.tok.kind == ",":
+                self.advance()
+            elif self.tok.kind != "]":
+                self.fail(f"expected ',' or ']' in list, found {_describe(self.tok)}")
+        self.advance()
+        return ast.ListLit(self.pos(tok), elems, ellipsis)
