@@ -104,3 +104,13 @@ class Store(Protocol):
     async def kv_list(self, space: str) -> dict[str, dict[str, Any]]: ...
 
     async def kv_delete(self, space: str, key: str) -> bool: ...
+
+    # engine lock -------------------------------------------------------------
+    async def acquire_engine_lock(self, owner: str) -> bool:
+        """Become the one engine executing this store's runs; False if another engine (in
+        this or another process) holds the lock. The lock dies with its holder's process."""
+
+    async def release_engine_lock(self) -> None: ...
+
+    async def engine_lock_holder(self) -> str | None:
+        """The `owner` given by the engine holding the lock, or None when no engine runs."""
