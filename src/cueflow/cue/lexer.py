@@ -44,18 +44,19 @@ class Token:
         return f"Token({self.kind!r}, {self.value!r}, {self.line}:{self.col})"
 
 
-_DECIMALS = r"\d(?:_?\d)*"
+# Numbers are matched loosely and checked by `_number_kind`, for precise errors.
 _MASTER = re.compile(
-    r"(?P<ws>[ \t\r]+)"
-    r"|(?P<nl>\n)"
+    r"[ \t\r]*(?:(?P<nl>\n)"
     r"|(?P<comment>//[^\n]*)"
+    r"|(?P<plain>\"[^\"\\\n]*\"(?!\"))"
     r"|(?P<str>\#*[\"'])"
-    r"|(?P<num>0[xX][0-9a-fA-F](?:_?[0-9a-fA-F])*|0o[0-7](?:_?[0-7])*|0b[01](?:_?[01])*"
-    rf"|(?:{_DECIMALS}(?:\.(?:{_DECIMALS})?)?|\.{_DECIMALS})(?:[eE][+-]?{_DECIMALS}|[KMGTP]i?)?)"
+    r"|(?P<num>0[xXob][0-9a-zA-Z_]*"
+    r"|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?[\d_]*|[KMGTP]i?)?)"
     r"|(?P<op>\.\.\.|_\|_|&&|\|\||==|!=|<=|>=|=~|!~|[-+*/&|<>=!:?,.(){}\[\]])"
     r"|(?P<ident>(?:_?\#)?(?:[^\W\d]|\$)[\w$]*)"
-    r"|(?P<attr>@)"
+    r"|(?P<attr>@))"
 )
+_BLANKS = re.compile(r"[ \t\r]*")
 _IDENT = re.compile(r"(?:_?\#)?(?:[^\W\d]|\$)[\w$]*")
 
 # A newline after one of these token kinds ends the element: a comma is inserted.
@@ -118,80 +119,102 @@ class _Lexer:
         """Tokens from `pos` to the end, or to the `)` closing an interpolation.
 
         Returns the tokens (ending with `eof`) and the offset after the last one.
+        Line bookkeeping lives in locals here (this loop is the lexer's hot path)
+        and is written back to `self` around calls that scan strings or fail.
         """
         src = self.src
-        end = len(src)
         toks: list[Token] = []
         append = toks.append
         match = _MASTER.match
+        comma_after = _COMMA_AFTER
+        line, line_start, first = self.line, self.line_start, self.first
+        last = ""  # kind of the last token
         depth = 0
         while True:
-            if pos >= end:
-                if interpolation:
-                    self.error("interpolation not terminated: expected ')'", pos)
-                if toks and toks[-1].kind in _COMMA_AFTER:
-                    append(Token(",", "newline", self.line, pos - self.line_start + 1, False))
-                append(Token("eof", "EOF", self.line, pos - self.line_start + 1, self.first))
-                return toks, pos
             m = match(src, pos)
             if m is None:
-                self.error(f"illegal character {src[pos]!r}", pos)
+                pos = _skip_blanks(src, pos)
+                self.line, self.line_start = line, line_start
+                if pos < len(src):
+                    self.error(f"illegal character {src[pos]!r}", pos)
+                if interpolation:
+                    self.error("interpolation not terminated: expected ')'", pos)
+                col = pos - line_start + 1
+                if last in comma_after:
+                    append(Token(",", "newline", line, col, False))
+                append(Token("eof", "EOF", line, col, first))
+                return toks, pos
             group = m.lastgroup
-            if group == "ws":
-                pos = m.end()
-                continue
-            if group == "nl":
-                if not interpolation and toks and toks[-1].kind in _COMMA_AFTER:
-                    append(Token(",", "newline", self.line, pos - self.line_start + 1, False))
-                pos = m.end()
-                self.line += 1
-                self.line_start = pos
-                self.first = True
-                continue
-            if group == "comment":
-                if self.first and not interpolation:
-                    text = m.group()[2:]
-                    self.comments[self.line] = (text[1:] if text[:1] == " " else text).rstrip("\r")
-                pos = m.end()
-                continue
-            col = pos - self.line_start + 1
-            if group == "op":
-                text = m.group()
+            start = m.start(group)
+            pos = m.end()
+            if group == "ident":
+                name = m.group(group)
+                if name[:2] == "__":
+                    self.line, self.line_start = line, line_start
+                    self.error(f"identifiers starting with '__' are reserved: {name}", start)
+                append(Token("ident", name, line, start - line_start + 1, first))
+                last = "ident"
+            elif group == "op":
+                text = m.group(group)
+                if (text == "," or text == ":") and last == "newline":
+                    toks.pop()  # JSON style: a line may start with the comma or colon
                 if interpolation:
                     if text in _OPEN:
                         depth += 1
                     elif text in _CLOSE:
                         if depth == 0 and text == ")":
-                            append(Token("eof", ")", self.line, col, self.first))
-                            return toks, m.end()
+                            append(Token("eof", ")", line, start - line_start + 1, first))
+                            self.line, self.line_start, self.first = line, line_start, first
+                            return toks, pos
                         depth -= 1
-                append(Token(text, text, self.line, col, self.first))
-                pos = m.end()
-            elif group == "ident":
-                name = m.group()
-                if name.startswith("__"):
-                    self.error(f"identifiers starting with '__' are reserved: {name}", pos)
-                append(Token("ident", name, self.line, col, self.first))
-                pos = m.end()
+                append(Token(text, text, line, start - line_start + 1, first))
+                last = text
+            elif group == "nl":
+                if last in comma_after and not interpolation:
+                    append(Token(",", "newline", line, start - line_start + 1, False))
+                    last = "newline"
+                line += 1
+                line_start = pos
+                first = True
+                continue
+            elif group == "comment":
+                if first and not interpolation:
+                    text = m.group(group)[2:]
+                    if text[:1] == " ":
+                        text = text[1:]
+                    self.comments[line] = text.rstrip("\r")
+                continue
+            elif group == "plain":  # a string without escapes or interpolations
+                text = m.group(group)[1:-1]
+                if "\r" in text:
+                    text = text.replace("\r", "")
+                append(Token("string", (False, [text]), line, start - line_start + 1, first))
+                last = "string"
             elif group == "num":
-                text = m.group()
-                if text[0] == "." and toks and toks[-1].kind in _NO_FLOAT_AFTER:
-                    append(Token(".", ".", self.line, col, self.first))
-                    pos += 1
-                    continue
-                kind = _number_kind(text)
-                if kind == "int" and len(text) > 1 and text[0] == "0" and text[1].isdigit():
-                    self.error(f"illegal integer literal {text}: leading zero", pos)
-                append(Token(kind, text, self.line, col, self.first))
-                pos = m.end()
-            elif group == "str":
-                line, first = self.line, self.first
-                value, pos = self.scan_string(pos, m.end())
-                append(Token("string", value, line, col, first))
-            else:  # attr
-                value, pos = self.scan_attribute(pos)
-                append(Token("attr", value, self.line, col, self.first))
-            self.first = False
+                text = m.group(group)
+                if text[0] == "." and last in _NO_FLOAT_AFTER:
+                    append(Token(".", ".", line, start - line_start + 1, first))
+                    last = "."
+                    pos = start + 1
+                else:
+                    kind = _number_kind(text)
+                    if kind != "int" and kind != "float":
+                        self.line, self.line_start = line, line_start
+                        self.error(kind, start)
+                    append(Token(kind, text, line, start - line_start + 1, first))
+                    last = kind
+            else:  # a string or an attribute, which may span lines
+                self.line, self.line_start = line, line_start
+                if group == "str":
+                    value, pos = self.scan_string(start, pos)
+                    append(Token("string", value, line, start - line_start + 1, first))
+                    last = "string"
+                else:
+                    attr, pos = self.scan_attribute(start)
+                    append(Token("attr", attr, line, start - line_start + 1, first))
+                    last = "attr"
+                line, line_start = self.line, self.line_start
+            first = False
 
     def scan_attribute(self, start: int) -> tuple[tuple[str, str], int]:
         """`@name(body)`: the body is kept raw; brackets must balance, strings are skipped."""
@@ -234,7 +257,10 @@ class _Lexer:
         start_pos = self.pos(start)
         quote = src[after_quote - 1]
         hashes = after_quote - 1 - start
-        multiline = src.startswith(quote * 3, after_quote - 1)
+        # `#"""#` is the one-character string `"`, not a multi-line opening.
+        multiline = src.startswith(quote * 3, after_quote - 1) and not (
+            hashes and src.startswith("#" * hashes, after_quote + 2)
+        )
         if multiline:
             pos = after_quote + 2
             while src.startswith(("\r", " ", "\t"), pos):
@@ -391,7 +417,36 @@ def _unescape(raw: str, escape: str, is_bytes: bool, start: Pos) -> str | bytes:
         raise CueSyntaxError("string literal is not valid UTF-8", positions=[start]) from None
 
 
+_BASES = {
+    "x": ("hexadecimal", "0-9a-fA-F"),
+    "X": ("hexadecimal", "0-9a-fA-F"),
+    "o": ("octal", "0-7"),
+    "b": ("binary", "01"),
+}
+_BASE_DIGITS = {
+    letter: re.compile(rf"_?[{digits}](?:_?[{digits}])*") for letter, (_, digits) in _BASES.items()
+}
+_MISPLACED_UNDERSCORE = re.compile(r"(?<!\d)_|_(?!\d)")
+
+
+def _skip_blanks(src: str, pos: int) -> int:
+    return _BLANKS.match(src, pos).end()  # type: ignore[union-attr]
+
+
 def _number_kind(text: str) -> str:
-    if text[:2] in ("0x", "0X", "0o", "0b") or text[-1] in "KMGTPi":
+    """`int` or `float` for a well-formed number, else the error message."""
+    if text[0] == "0" and text[1:2] in _BASES:
+        if not _BASE_DIGITS[text[1]].fullmatch(text, 2):
+            return f"illegal {_BASES[text[1]][0]} number {text}"
         return "int"
-    return "float" if any(c in text for c in ".eE") else "int"
+    if _MISPLACED_UNDERSCORE.search(text):
+        return f"illegal '_' in number {text}"
+    if text[-1] in "eE+-":
+        return f"illegal exponent in number {text}"
+    if text[-1] in "KMGTPi":
+        return "int"
+    if any(c in text for c in ".eE"):
+        return "float"
+    if len(text) > 1 and text[0] == "0":
+        return f"illegal integer number {text}: a leading 0 is only allowed in floats"
+    return "int"
