@@ -1,0 +1,109 @@
+"""Where step templates' secrets come from (implements `providers.base.SecretAccess`).
+
+With a default cluster, secrets are that cluster's `Secret` objects (values
+base64-decoded). Without one, they live in cueflow's own secret store. The same
+object backs `cueflow secret set|get|list|delete`, so what the CLI writes is
+what steps read. Secret values never appear in messages raised from here.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, Protocol
+
+from cueflow.clusters import kube
+from cueflow.clusters.registry import ClusterRegistry
+
+__all__ = ["LocalSecrets", "SecretNotFound", "SecretResolver"]
+
+
+class SecretNotFound(LookupError):
+    """No secret with that namespace and name."""
+
+
+class LocalSecrets(Protocol):
+    """cueflow's own secret store (`cueflow.store.secrets.SecretStore`)."""
+
+    async def get(self, namespace: str, name: str) -> dict[str, str]: ...
+    async def set(self, namespace: str, name: str, data: dict[str, str]) -> None: ...
+    async def list(self, namespace: str | None = None) -> Any: ...
+    async def delete(self, namespace: str, name: str) -> Any: ...
+
+
+def _decode_data(secret: dict[str, Any]) -> dict[str, str]:
+    data = {key: base64.b64decode(value).decode("utf-8", "replace")
+            for key, value in (secret.get("data") or {}).items()}
+    data.update(secret.get("stringData") or {})
+    return data
+
+
+class SecretResolver:
+    """Secrets from the default cluster when there is one, else from the local store."""
+
+    def __init__(self, clusters: ClusterRegistry | None, local: LocalSecrets | None) -> None:
+        self._clusters = clusters
+        self._local = local
+
+    async def _cluster(self) -> kube.KubeClient | None:
+        if self._clusters is not None and await self._clusters.has_default():
+            return await self._clusters.client("")
+        return None
+
+    def _require_local(self) -> LocalSecrets:
+        if self._local is None:
+            raise SecretNotFound("no secret store is configured and no default cluster is set")
+        return self._local
+
+    async def get(self, namespace: str, name: str) -> dict[str, str]:
+        cluster = await self._cluster()
+        if cluster is None:
+            try:
+                found = await self._require_local().get(namespace, name)
+            except LookupError as exc:
+                raise SecretNotFound(f'secret "{namespace}/{name}" not found') from exc
+            if found is None:
+                raise SecretNotFound(f'secret "{namespace}/{name}" not found')
+            return dict(found)
+        try:
+            secret = await cluster.get("v1", "Secret", name, namespace)
+        except kube.KubeNotFound as exc:
+            raise SecretNotFound(
+                f'secret "{namespace}/{name}" not found in cluster "{cluster.name}"') from exc
+        return _decode_data(secret)
+
+    async def set(self, namespace: str, name: str, data: dict[str, str]) -> None:
+        """Create or replace the secret's data."""
+        cluster = await self._cluster()
+        if cluster is None:
+            await self._require_local().set(namespace, name, data)
+            return
+        encoded = {k: base64.b64encode(v.encode()).decode() for k, v in data.items()}
+        body = {"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                "metadata": {"name": name, "namespace": namespace}, "data": encoded}
+        try:
+            await cluster.create(body)
+        except kube.KubeAlreadyExists:
+            await cluster.patch("v1", "Secret", name, namespace, {"data": None})
+            await cluster.patch("v1", "Secret", name, namespace, {"data": encoded})
+
+    async def list(self, namespace: str | None = None) -> list[tuple[str, str]]:
+        """(namespace, name) pairs, sorted."""
+        cluster = await self._cluster()
+        if cluster is None:
+            listed = await self._require_local().list(namespace)
+            pairs = listed.keys() if isinstance(listed, dict) else listed
+            return sorted(tuple(pair) if not isinstance(pair, str) else (namespace or "", pair)
+                          for pair in pairs)
+        items = (await cluster.list("v1", "Secret", namespace or ""))["items"]
+        return sorted((i["metadata"].get("namespace", ""), i["metadata"]["name"]) for i in items)
+
+    async def delete(self, namespace: str, name: str) -> None:
+        cluster = await self._cluster()
+        if cluster is None:
+            if await self._require_local().delete(namespace, name) is False:
+                raise SecretNotFound(f'secret "{namespace}/{name}" not found')
+            return
+        try:
+            await cluster.delete("v1", "Secret", name, namespace)
+        except kube.KubeNotFound as exc:
+            raise SecretNotFound(f'secret "{namespace}/{name}" not found') from exc

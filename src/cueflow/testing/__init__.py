@@ -1,0 +1,1 @@
+"""Test support shipped with cueflow: an in-memory Kubernetes API server."""
