@@ -9,15 +9,15 @@ import pytest
 import yaml
 
 from cueflow import clusters
-from cueflow.testing.doubles import MemoryKV
+from cueflow.store.sql import SqlStore
 from cueflow.testing.kube_emulator import KubeEmulator, run_emulator
 
 
-async def test_add_list_remove(emulator: KubeEmulator, kv: MemoryKV, tmp_path: Path) -> None:
+async def test_add_list_remove(emulator: KubeEmulator, kv: SqlStore, tmp_path: Path) -> None:
     config = emulator.write_kubeconfig(tmp_path / "k.yaml", context="ctx-a")
     spec = await clusters.add_cluster(kv, "eu", config)
     assert (spec.context, spec.server) == ("ctx-a", emulator.url)
-    assert kv.spaces["clusters"]["eu"]["kubeconfig"] == str(config.resolve())
+    assert (await kv.kv_get("clusters", "eu"))["kubeconfig"] == str(config.resolve())
     assert [c.name for c in await clusters.list_clusters(kv)] == ["eu"]
     await clusters.remove_cluster(kv, "eu")
     assert await clusters.list_clusters(kv) == []
@@ -26,7 +26,7 @@ async def test_add_list_remove(emulator: KubeEmulator, kv: MemoryKV, tmp_path: P
 
 
 async def test_add_rejects_unknown_context_and_missing_file(
-    emulator: KubeEmulator, kv: MemoryKV, tmp_path: Path
+    emulator: KubeEmulator, kv: SqlStore, tmp_path: Path
 ) -> None:
     config = emulator.write_kubeconfig(tmp_path / "k.yaml", context="ctx-a")
     with pytest.raises(clusters.ClusterError, match=r'context "nope" is not in .*ctx-a'):
@@ -41,7 +41,7 @@ async def test_add_rejects_unknown_context_and_missing_file(
     assert await clusters.list_clusters(kv) == []
 
 
-async def test_unknown_cluster_says_how_to_add_it(kv: MemoryKV) -> None:
+async def test_unknown_cluster_says_how_to_add_it(kv: SqlStore) -> None:
     registry = clusters.ClusterRegistry(kv)
     with pytest.raises(clusters.ClusterError,
                        match=r'cluster "eu" is not registered; add it with `cueflow cluster add`'):
@@ -52,7 +52,7 @@ async def test_unknown_cluster_says_how_to_add_it(kv: MemoryKV) -> None:
     await registry.close()
 
 
-async def test_unreachable_cluster_names_the_address(kv: MemoryKV, tmp_path: Path) -> None:
+async def test_unreachable_cluster_names_the_address(kv: SqlStore, tmp_path: Path) -> None:
     with socket.socket() as sock:  # a port nobody listens on
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
@@ -76,7 +76,7 @@ async def test_clients_are_reused_per_cluster(registry: clusters.ClusterRegistry
 
 
 async def test_cluster_names_route_to_their_own_api_server(
-    registry: clusters.ClusterRegistry, emulator: KubeEmulator, kv: MemoryKV, tmp_path: Path
+    registry: clusters.ClusterRegistry, emulator: KubeEmulator, kv: SqlStore, tmp_path: Path
 ) -> None:
     async with run_emulator() as eu:
         await clusters.add_cluster(kv, "eu", eu.write_kubeconfig(tmp_path / "eu.yaml"))

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from cueflow.clusters import kube
 from cueflow.clusters.registry import ClusterRegistry
+from cueflow.store.base import NotFound
 
 __all__ = ["LocalSecrets", "SecretNotFound", "SecretResolver"]
 
@@ -26,8 +27,8 @@ class LocalSecrets(Protocol):
 
     async def get(self, namespace: str, name: str) -> dict[str, str]: ...
     async def set(self, namespace: str, name: str, data: dict[str, str]) -> None: ...
-    async def list(self, namespace: str | None = None) -> Any: ...
-    async def delete(self, namespace: str, name: str) -> Any: ...
+    async def list(self, namespace: str) -> list[str]: ...
+    async def delete(self, namespace: str, name: str) -> None: ...
 
 
 def _decode_data(secret: dict[str, Any]) -> dict[str, str]:
@@ -58,12 +59,9 @@ class SecretResolver:
         cluster = await self._cluster()
         if cluster is None:
             try:
-                found = await self._require_local().get(namespace, name)
-            except LookupError as exc:
+                return dict(await self._require_local().get(namespace, name))
+            except NotFound as exc:
                 raise SecretNotFound(f'secret "{namespace}/{name}" not found') from exc
-            if found is None:
-                raise SecretNotFound(f'secret "{namespace}/{name}" not found')
-            return dict(found)
         try:
             secret = await cluster.get("v1", "Secret", name, namespace)
         except kube.KubeNotFound as exc:
@@ -86,22 +84,21 @@ class SecretResolver:
             await cluster.patch("v1", "Secret", name, namespace, {"data": None})
             await cluster.patch("v1", "Secret", name, namespace, {"data": encoded})
 
-    async def list(self, namespace: str | None = None) -> list[tuple[str, str]]:
-        """(namespace, name) pairs, sorted."""
+    async def list(self, namespace: str) -> list[str]:
+        """The names of the secrets in `namespace`, sorted."""
         cluster = await self._cluster()
         if cluster is None:
-            listed = await self._require_local().list(namespace)
-            pairs = listed.keys() if isinstance(listed, dict) else listed
-            return sorted(tuple(pair) if not isinstance(pair, str) else (namespace or "", pair)
-                          for pair in pairs)
-        items = (await cluster.list("v1", "Secret", namespace or ""))["items"]
-        return sorted((i["metadata"].get("namespace", ""), i["metadata"]["name"]) for i in items)
+            return sorted(await self._require_local().list(namespace))
+        items = (await cluster.list("v1", "Secret", namespace))["items"]
+        return sorted(item["metadata"]["name"] for item in items)
 
     async def delete(self, namespace: str, name: str) -> None:
         cluster = await self._cluster()
         if cluster is None:
-            if await self._require_local().delete(namespace, name) is False:
-                raise SecretNotFound(f'secret "{namespace}/{name}" not found')
+            try:
+                await self._require_local().delete(namespace, name)
+            except NotFound as exc:
+                raise SecretNotFound(f'secret "{namespace}/{name}" not found') from exc
             return
         try:
             await cluster.delete("v1", "Secret", name, namespace)

@@ -1,39 +1,17 @@
 """Small recording doubles for calling provider functions outside the engine.
 
-`MemoryKV` stands in for the store's key-value space, `RecordingLogger` and
-`RecordingActions` record what a provider did, and `provider_context()` builds
-a `ProviderContext` from them.
+`RecordingLogger` and `RecordingActions` record what a provider did, and
+`provider_context()` builds a `ProviderContext` from them.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
 from cueflow.providers.base import ClusterAccess, ProviderContext, SecretAccess
 
-__all__ = ["MemoryKV", "RecordingActions", "RecordingLogger", "provider_context"]
-
-
-class MemoryKV:
-    """The store's `kv_*` methods, in memory."""
-
-    def __init__(self) -> None:
-        self.spaces: dict[str, dict[str, dict[str, Any]]] = {}
-
-    async def kv_put(self, space: str, key: str, value: dict[str, Any]) -> None:
-        self.spaces.setdefault(space, {})[key] = copy.deepcopy(value)
-
-    async def kv_get(self, space: str, key: str) -> dict[str, Any] | None:
-        value = self.spaces.get(space, {}).get(key)
-        return copy.deepcopy(value) if value is not None else None
-
-    async def kv_list(self, space: str) -> dict[str, dict[str, Any]]:
-        return copy.deepcopy(self.spaces.get(space, {}))
-
-    async def kv_delete(self, space: str, key: str) -> bool:
-        return self.spaces.get(space, {}).pop(key, None) is not None
+__all__ = ["RecordingActions", "RecordingLogger", "provider_context"]
 
 
 @dataclass

@@ -1,0 +1,48 @@
+"""SecretResolver: the default cluster's Secrets when one is set, else cueflow's secret store."""
+
+from __future__ import annotations
+
+import base64
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from cueflow import clusters
+from cueflow.store.secrets import SecretStore
+from cueflow.store.sql import SqlStore
+from cueflow.testing.kube_emulator import KubeEmulator
+
+
+async def test_without_a_cluster_secrets_live_in_the_store(kv: SqlStore, tmp_path: Path) -> None:
+    local = SecretStore(kv, key=Fernet.generate_key())
+    resolver = clusters.SecretResolver(clusters.ClusterRegistry(kv), local)
+    await resolver.set("team", "token", {"value": "s3cret"})
+    assert await resolver.get("team", "token") == {"value": "s3cret"}
+    assert await resolver.list("team") == ["token"]
+    await resolver.delete("team", "token")
+    with pytest.raises(clusters.SecretNotFound, match='secret "team/token" not found'):
+        await resolver.get("team", "token")
+    with pytest.raises(clusters.SecretNotFound):
+        await resolver.delete("team", "token")
+
+
+async def test_with_a_default_cluster_secrets_are_cluster_secrets(
+    registry: clusters.ClusterRegistry, emulator: KubeEmulator, kv: SqlStore
+) -> None:
+    resolver = clusters.SecretResolver(registry, SecretStore(kv, key=Fernet.generate_key()))
+    await resolver.set("default", "token", {"value": "s3cret", "other": "x"})
+    stored = emulator.objects_of("v1", "Secret")[0]
+    assert base64.b64decode(stored["data"]["value"]) == b"s3cret"
+    await resolver.set("default", "token", {"value": "new"})
+    assert await resolver.get("default", "token") == {"value": "new"}
+    assert await resolver.list("default") == ["token"]
+    await resolver.delete("default", "token")
+    with pytest.raises(clusters.SecretNotFound, match='"default/token" not found in cluster'):
+        await resolver.get("default", "token")
+
+
+async def test_no_store_and_no_cluster_is_explained(kv: SqlStore) -> None:
+    resolver = clusters.SecretResolver(None, None)
+    with pytest.raises(clusters.SecretNotFound, match="no secret store is configured"):
+        await resolver.get("default", "x")
