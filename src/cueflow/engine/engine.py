@@ -1,0 +1,616 @@
+"""The engine: one asyncio task per unfinished run, woken by events, never by polling.
+
+A run's task sleeps on its wake-up event. Events are: the run was applied, a timer came due
+(backoff, suspend duration, timeout), an operation was requested (resume, terminate, ...),
+a definition or workflow it needs was applied. Each wake-up runs one pass (scheduler.py),
+persists the result and arms the next timer. State reaches the store before anything acts
+on it: the pass checkpoints before every provider call and after every provider result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+from cueflow.engine import operations
+from cueflow.engine.clock import Clock, SystemClock, Timer
+from cueflow.engine.scheduler import (
+    STEP_GROUP,
+    EnginePass,
+    GenerateError,
+    PassError,
+    Plan,
+    RunState,
+)
+from cueflow.engine.settings import EngineSettings
+from cueflow.engine.steps import StepType
+from cueflow.model import (
+    FINISHED_RUN_PHASES,
+    Condition,
+    ModelError,
+    RunPhase,
+    Workflow,
+    WorkflowRun,
+    WorkflowRunStatus,
+    WorkflowStepDefinition,
+    admit_run,
+    check_definition,
+    name_steps,
+    parse_object,
+    validate_steps,
+)
+from cueflow.providers.base import ProviderPackage
+from cueflow.store.base import LogLine, NotFound, Record, Store
+
+logger = logging.getLogger(__name__)
+
+ENGINE_STATE_KEY = "cueflowState"
+"""Top-level key of a stored WorkflowRun document holding the context store and journal."""
+
+VELA_SYSTEM = "vela-system"
+
+SUSPEND_TEMPLATE = """import "vela/builtin"
+suspend: builtin.#Suspend & {
+  $params: {
+    if parameter.duration != _|_ {duration: parameter.duration}
+    if parameter.message != _|_ {message: parameter.message}
+  }
+}
+parameter: {duration?: string, message?: string}
+"""
+"""The embedded `suspend` type (spec 1.5); it wins over any stored `suspend` definition."""
+
+
+class StepCatalog(Protocol):
+    """Where step types come from: built-in definitions plus user ones."""
+
+    def get(self, type_name: str, namespace: str) -> str | None:
+        """The CUE template of a step type visible from `namespace`, or None."""
+
+
+class EngineError(Exception):
+    """An engine operation was refused; the message says why."""
+
+
+@dataclass
+class Event:
+    """Something observable about a run: `status` (after each persisted change) or `log`."""
+
+    kind: str
+    namespace: str
+    name: str
+    phase: str = ""
+    status: dict[str, Any] | None = None
+    step: str = ""
+    text: str = ""
+    level: str = ""
+    time: datetime | None = None
+
+
+def public_document(doc: dict[str, Any]) -> dict[str, Any]:
+    """A stored run document without the engine's private state."""
+    return {k: v for k, v in doc.items() if k != ENGINE_STATE_KEY}
+
+
+@dataclass(eq=False)
+class _Run:
+    state: RunState
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    task: asyncio.Task[None] | None = None
+    timer: Timer | None = None
+    error_backoff: float = 0.0
+    waiters: list[asyncio.Future[Record]] = field(default_factory=list)
+    watchers: list[asyncio.Queue[Event | None]] = field(default_factory=list)
+    logs: list[LogLine] = field(default_factory=list)
+    log_seq: int | None = None
+    dirty: bool = True
+
+    @property
+    def key(self) -> tuple[str, str]:
+        meta = self.state.run.metadata
+        return meta.namespace or "default", meta.name
+
+
+class Engine:
+    """Runs WorkflowRuns stored in `store`; see the module docstring for the model."""
+
+    def __init__(
+        self,
+        store: Store,
+        packages: Mapping[str, ProviderPackage] | None = None,
+        catalog: StepCatalog | None = None,
+        settings: EngineSettings | None = None,
+        *,
+        clock: Clock | None = None,
+        step_types: Mapping[str, StepType] | None = None,
+    ) -> None:
+        """`step_types` adds or overrides step types implemented in Python (tests, embedding)."""
+        self.store = store
+        self.packages = dict(packages) if packages is not None else _default_packages()
+        self.catalog = catalog
+        self.settings = settings or EngineSettings()
+        self.clock: Clock = clock or SystemClock()
+        self.step_types = dict(step_types or {})
+        self._runs: dict[tuple[str, str], _Run] = {}
+        self._definitions: dict[tuple[str, str], str] = {}
+        self._workflows: dict[tuple[str, str], Workflow] = {}
+        self._template_types: dict[str, StepType] = {}
+        self._started = False
+
+    # --- lifecycle -----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Load definitions and workflows, resume every unfinished run, act on stored requests."""
+        for record in await self.store.list(WorkflowStepDefinition.KIND):
+            definition = WorkflowStepDefinition.model_validate(record.doc)
+            self._definitions[(record.namespace, record.name)] = definition.template
+        for record in await self.store.list(Workflow.KIND):
+            self._workflows[(record.namespace, record.name)] = Workflow.model_validate(record.doc)
+        self._started = True
+        for record in await self.store.list(WorkflowRun.KIND, unfinished_only=True):
+            self._adopt(record)
+        await self.take_requests()
+
+    async def stop(self) -> None:
+        """Cancel every run task; their state is already in the store."""
+        self._started = False
+        runs = list(self._runs.values())
+        for run in runs:
+            if run.timer is not None:
+                run.timer.cancel()
+            if run.task is not None:
+                run.task.cancel()
+        for run in runs:
+            if run.task is not None:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await run.task
+            for queue in run.watchers:
+                queue.put_nowait(None)
+        self._runs.clear()
+
+    async def take_requests(self) -> None:
+        """Act on operations other processes recorded in the store."""
+        for request in await self.store.take_requests():
+            namespace, _, name = request.run.partition("/")
+            handler = {
+                "suspend": self.suspend,
+                "resume": self.resume,
+                "terminate": self.terminate,
+                "restart": self.restart,
+                "retry": self.retry,
+            }.get(request.op)
+            if handler is None:
+                logger.warning("unknown request %s for %s", request.op, request.run)
+                continue
+            try:
+                await handler(namespace, name, **request.args)
+            except (EngineError, NotFound) as exc:
+                logger.warning("request %s on %s failed: %s", request.op, request.run, exc)
+
+    # --- objects -------------------------------------------------------------------------
+
+    async def apply(self, doc: dict[str, Any]) -> Record:
+        """Store a Workflow or WorkflowStepDefinition; store and start a WorkflowRun."""
+        try:
+            obj = parse_object(doc)
+        except ModelError as exc:
+            raise EngineError(str(exc)) from exc
+        namespace = obj.metadata.namespace = obj.metadata.namespace or "default"
+        name = obj.metadata.name
+        if isinstance(obj, WorkflowStepDefinition):
+            try:
+                check_definition(obj)
+            except ModelError as exc:
+                raise EngineError(str(exc)) from exc
+            record = await self.store.put(Record(obj.KIND, namespace, name, obj.to_dict()))
+            self._definitions[(namespace, name)] = obj.template
+            self._wake_initializing()
+            return record
+        if isinstance(obj, Workflow):
+            name_steps(obj.steps)
+            try:
+                validate_steps(obj.steps)
+            except ModelError as exc:
+                raise EngineError(str(exc)) from exc
+            record = await self.store.put(Record(obj.KIND, namespace, name, obj.to_dict()))
+            self._workflows[(namespace, name)] = obj
+            self._wake_initializing()
+            return record
+        assert isinstance(obj, WorkflowRun)
+        ref = obj.spec.workflow_ref
+        exists = (
+            None
+            if obj.spec.workflow_spec
+            else await self._workflow(namespace, ref or "") is not None
+        )
+        try:
+            admit_run(obj, exists)
+        except ModelError as exc:
+            raise EngineError(str(exc)) from exc
+        current = self._runs.get((namespace, name))
+        if current is not None:
+            async with current.lock:
+                current.state.run.spec = obj.spec
+                current.dirty = True
+                record = await self._persist(current)
+            current.wake.set()
+            return record
+        obj.status = None
+        state = RunState(run=obj)
+        run = _Run(state=state)
+        record = await self._persist(run)
+        self._launch(run)
+        return record
+
+    async def _workflow(self, namespace: str, name: str) -> Workflow | None:
+        found = self._workflows.get((namespace, name))
+        if found is None:
+            try:
+                record = await self.store.get(Workflow.KIND, namespace, name)
+            except NotFound:
+                return None
+            found = self._workflows[(namespace, name)] = Workflow.model_validate(record.doc)
+        return found
+
+    def _wake_initializing(self) -> None:
+        for run in self._runs.values():
+            if run.state.status.status == RunPhase.INITIALIZING:
+                run.wake.set()
+
+    # --- observing -----------------------------------------------------------------------
+
+    async def get(self, namespace: str, name: str) -> Record:
+        return await self.store.get(WorkflowRun.KIND, namespace, name)
+
+    async def wait(self, namespace: str, name: str, timeout: float | None = None) -> Record:
+        """Return the run's record once it has finished."""
+        run = self._runs.get((namespace, name))
+        if run is None:
+            return await self.get(namespace, name)
+        future: asyncio.Future[Record] = asyncio.get_running_loop().create_future()
+        run.waiters.append(future)
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout)
+        finally:
+            if future in run.waiters:
+                run.waiters.remove(future)
+
+    async def watch(self, namespace: str, name: str) -> AsyncIterator[Event]:
+        """Yield status changes and log lines of a run until it finishes."""
+        run = self._runs.get((namespace, name))
+        record = await self.get(namespace, name)
+        status = record.doc.get("status") or {}
+        yield Event("status", namespace, name, status.get("status", ""), status)
+        if run is None:
+            return
+        queue: asyncio.Queue[Event | None] = asyncio.Queue()
+        run.watchers.append(queue)
+        try:
+            while (event := await queue.get()) is not None:
+                yield event
+        finally:
+            with contextlib.suppress(ValueError):
+                run.watchers.remove(queue)
+
+    # --- operations --------------------------------------------------------------------------
+
+    async def suspend(self, namespace: str, name: str, step: str | None = None) -> None:
+        await self._operate(namespace, name, lambda state: operations.suspend_run(state, step))
+
+    async def resume(self, namespace: str, name: str, step: str | None = None) -> None:
+        await self._operate(namespace, name, lambda state: operations.resume_run(state, step))
+
+    async def terminate(self, namespace: str, name: str) -> None:
+        await self._operate(namespace, name, operations.terminate_run)
+
+    async def restart(self, namespace: str, name: str, step: str | None = None) -> None:
+        """Run again from scratch, or from a failed step (its dependants run again too)."""
+        if step is None:
+            await self._operate(namespace, name, operations.restart_run, revive=True)
+            return
+        plan = None
+
+        async def prepare(state: RunState) -> None:
+            nonlocal plan
+            plan = await self._plan(state.run)
+
+        await self._operate(
+            namespace,
+            name,
+            lambda state: operations.restart_from(state, plan, step),  # type: ignore[arg-type]
+            revive=True,
+            prepare=prepare,
+        )
+
+    async def retry(self, namespace: str, name: str, step: str) -> None:
+        """Retry a failed step now: a retrying one without waiting for its backoff, a step
+        that failed for good (after retries, timeout, ...) by restarting from it."""
+
+        def retry_now(state: RunState) -> None:
+            for entry in state.status.steps or []:
+                for item in [entry, *(entry.sub_steps or [])]:
+                    if item.name == step and item.phase == "failed" and not item.reason:
+                        state.backoff_times.pop(item.id, None)
+                        return
+                    if item.name == step and item.reason == "Execute":
+                        state.backoff_times.pop(item.id, None)
+                        return
+            raise _Fallback
+
+        try:
+            await self._operate(namespace, name, retry_now)
+        except _Fallback:
+            await self.restart(namespace, name, step)
+
+    async def _operate(
+        self,
+        namespace: str,
+        name: str,
+        change: Callable[[RunState], None],
+        *,
+        revive: bool = False,
+        prepare: Callable[[RunState], Any] | None = None,
+    ) -> None:
+        run = self._runs.get((namespace, name))
+        if run is None:
+            record = await self.get(namespace, name)
+            if not revive and record.finished:
+                change(_load_state(record))  # raises the operation's own error when refused
+                return
+            run = _Run(state=_load_state(record))
+            if prepare is not None:
+                await prepare(run.state)
+            try:
+                change(run.state)
+            except operations.OperationError as exc:
+                raise EngineError(str(exc)) from exc
+            await self._persist(run)
+            self._launch(run)
+            return
+        async with run.lock:
+            if prepare is not None:
+                await prepare(run.state)
+            try:
+                change(run.state)
+            except operations.OperationError as exc:
+                raise EngineError(str(exc)) from exc
+            run.dirty = True
+            await self._persist(run)
+        run.wake.set()
+
+    # --- driving a run -------------------------------------------------------------------------
+
+    def _adopt(self, record: Record) -> None:
+        self._launch(_Run(state=_load_state(record)))
+
+    def _launch(self, run: _Run) -> None:
+        self._runs[run.key] = run
+        run.wake.set()
+        namespace, name = run.key
+        run.task = asyncio.create_task(self._drive(run), name=f"run {namespace}/{name}")
+        run.task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("%s crashed", task.get_name(), exc_info=task.exception())
+
+    async def _drive(self, run: _Run) -> None:
+        while True:
+            await run.wake.wait()
+            run.wake.clear()
+            async with run.lock:
+                phase = await self._pass(run)
+            if phase in FINISHED_RUN_PHASES:
+                self._runs.pop(run.key, None)
+                record = await self.get(*run.key)
+                for future in run.waiters:
+                    if not future.done():
+                        future.set_result(record)
+                for queue in run.watchers:
+                    queue.put_nowait(None)
+                return
+
+    async def _plan(self, run: WorkflowRun) -> Plan:
+        spec = run.spec
+        if spec.workflow_spec is not None:
+            return Plan(spec.workflow_spec.steps, spec.mode)
+        namespace = run.metadata.namespace or "default"
+        if not spec.workflow_ref:
+            raise GenerateError("neither workflowSpec nor workflowRef is set")
+        workflow = await self._workflow(namespace, spec.workflow_ref)
+        if workflow is None:
+            raise GenerateError(f'Workflow "{spec.workflow_ref}" not found')
+        steps = [s.model_copy(deep=True) for s in workflow.steps]
+        name_steps(steps)
+        return Plan(steps, spec.mode if spec.mode is not None else workflow.mode)
+
+    def _resolver(self, namespace: str) -> Callable[[str], StepType]:
+        def resolve(type_name: str) -> StepType:
+            found = self.step_types.get(type_name)
+            if found is not None:
+                return found
+            if type_name == "suspend":
+                return self._template_type(SUSPEND_TEMPLATE)
+            template = self._definitions.get((namespace, type_name))
+            if template is None:
+                template = self._definitions.get((VELA_SYSTEM, type_name))
+            if template is None and self.catalog is not None:
+                template = self.catalog.get(type_name, namespace)
+            if template is None:
+                raise GenerateError(f'WorkflowStepDefinition "{type_name}" not found')
+            return self._template_type(template)
+
+        return resolve
+
+    def _template_type(self, template: str) -> StepType:
+        found = self._template_types.get(template)
+        if found is None:
+            from cueflow.engine.cuestep import CueStepType
+
+            found = self._template_types[template] = CueStepType(template, self.packages)
+        return found
+
+    async def _pass(self, run: _Run) -> RunPhase:
+        state = run.state
+        namespace, _ = run.key
+        if run.timer is not None:
+            run.timer.cancel()
+            run.timer = None
+        if state.status.finished:
+            return state.status.status or RunPhase.SUCCEEDED
+        try:
+            plan = await self._plan(state.run)
+            resolve = self._resolver(namespace)
+            for step in plan.steps:
+                for item in [step, *(step.sub_steps or [])]:
+                    if item.type != STEP_GROUP or item is not step:
+                        resolve(item.type)
+        except GenerateError as exc:
+            state.status.status = RunPhase.INITIALIZING
+            self._set_condition(
+                state, "False", "ReconcileError", f"fail to generate workflow runners: {exc}"
+            )
+            await self._persist(run)
+            self._retry_later(run)
+            return RunPhase.INITIALIZING
+        engine_pass = EnginePass(
+            state,
+            plan,
+            resolve,
+            self.settings,
+            self.clock.now,
+            checkpoint=lambda: self._checkpoint(run),
+            log=lambda step, text, level: self._log(run, step, text, level),
+        )
+        try:
+            phase = await engine_pass.execute()
+        except PassError as exc:
+            logger.warning("run %s/%s: %s", *run.key, exc)
+            state.status.status = RunPhase.EXECUTING
+            self._set_condition(state, "False", "ReconcileError", f"fail to execute: {exc}")
+            await self._persist(run)
+            self._retry_later(run)
+            return RunPhase.EXECUTING
+        run.error_backoff = 0.0
+        status = state.status
+        status.status = phase
+        if phase in FINISHED_RUN_PHASES:
+            status.finished = True
+            status.end_time = self.clock.now().replace(microsecond=0)
+            if phase == RunPhase.SUCCEEDED:
+                self._set_condition(state, "True", "Available", None)
+            state.drop_counters()
+            state.journal.clear()
+        elif status.conditions:
+            status.conditions = [
+                c for c in status.conditions if c.reason != "ReconcileError"
+            ] or None
+        await self._persist(run)
+        wake_at = engine_pass.next_wakeup(phase)
+        if wake_at is not None:
+            run.timer = self.clock.call_at(wake_at, run.wake.set)
+        return phase
+
+    def _retry_later(self, run: _Run) -> None:
+        base = self.settings.error_backoff.total_seconds()
+        run.error_backoff = min(300.0, run.error_backoff * 2 if run.error_backoff else base)
+        from datetime import timedelta
+
+        when = self.clock.now() + timedelta(seconds=run.error_backoff)
+        run.timer = self.clock.call_at(when, run.wake.set)
+
+    def _set_condition(self, state: RunState, value: str, reason: str, message: str | None) -> None:
+        existing = [c for c in state.status.conditions or [] if c.type != "WorkflowRun"]
+        for c in state.status.conditions or []:
+            if c.type == "WorkflowRun" and (c.status, c.reason, c.message) == (
+                value,
+                reason,
+                message,
+            ):
+                return
+        condition = Condition(
+            type="WorkflowRun",
+            status=value,
+            reason=reason,
+            message=message,
+            last_transition_time=self.clock.now(),
+        )
+        state.status.conditions = [*existing, condition]
+
+    # --- persistence and events -------------------------------------------------------------
+
+    def _log(self, run: _Run, step: str, text: str, level: str) -> None:
+        namespace, name = run.key
+        now = self.clock.now()
+        run.logs.append(LogLine(f"{namespace}/{name}", step, 0, now, level, text))
+        run.dirty = True
+        for queue in run.watchers:
+            queue.put_nowait(
+                Event("log", namespace, name, step=step, text=text, level=level, time=now)
+            )
+
+    async def _checkpoint(self, run: _Run) -> None:
+        """Make the run's in-memory progress durable (before a provider call, after its result)."""
+        await self._persist(run)
+
+    async def _persist(self, run: _Run) -> Record:
+        state = run.state
+        namespace, name = run.key
+        if run.logs:
+            if run.log_seq is None:
+                existing = await self.store.logs(f"{namespace}/{name}")
+                run.log_seq = existing[-1].seq if existing else 0
+            for line in run.logs:
+                run.log_seq += 1
+                line.seq = run.log_seq
+            await self.store.append_logs(run.logs)
+            run.logs = []
+        doc = state.run.to_dict()
+        doc[ENGINE_STATE_KEY] = {"context": state.store, "journal": state.journal}
+        status = state.status
+        record = await self.store.put(
+            Record(
+                WorkflowRun.KIND,
+                namespace,
+                name,
+                doc,
+                phase=status.status or "",
+                finished=status.finished,
+            )
+        )
+        if run.watchers:
+            event = Event("status", namespace, name, status.status or "", doc.get("status"))
+            for queue in run.watchers:
+                queue.put_nowait(event)
+        return record
+
+
+class _Fallback(Exception):
+    """Internal: "retry now" does not apply, restart from the step instead."""
+
+
+def _load_state(record: Record) -> RunState:
+    doc = dict(record.doc)
+    private = doc.pop(ENGINE_STATE_KEY, None) or {}
+    run = WorkflowRun.model_validate(doc)
+    run.metadata.namespace = run.metadata.namespace or record.namespace
+    if run.status is None:
+        run.status = WorkflowRunStatus()
+    return RunState(
+        run=run,
+        store=private.get("context") or {"vars": {}},
+        journal=private.get("journal") or {},
+    )
+
+
+def _default_packages() -> dict[str, ProviderPackage]:
+    from cueflow.providers import builtin
+
+    package = builtin.package()
+    return {package.path: package}

@@ -1,0 +1,216 @@
+"""Reading objects from YAML/JSON text, and the admission rules applied before storing them.
+
+Errors name the file, the line and the field, so a user can fix the document directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from cueflow.model.durations import DurationError, parse_duration
+from cueflow.model.resources import (
+    RESOURCE_TYPES,
+    Resource,
+    StepBase,
+    WorkflowRun,
+    WorkflowStep,
+    WorkflowStepDefinition,
+)
+
+try:
+    _Loader: type[yaml.SafeLoader] = yaml.CSafeLoader
+except AttributeError:  # PyYAML built without libyaml
+    _Loader = yaml.SafeLoader
+
+
+class ModelError(ValueError):
+    """A document is malformed or breaks an admission rule; the message says where."""
+
+
+class LoadedDocument:
+    """One object read from a file, with the YAML node kept for error positions."""
+
+    def __init__(self, data: dict[str, Any], node: yaml.Node | None, filename: str) -> None:
+        self.data = data
+        self.node = node
+        self.filename = filename
+
+    def where(self, path: Sequence[str | int] = ()) -> str:
+        """`file:line` of the node at `path`, or of the nearest existing parent."""
+        node = self.node
+        for key in path:
+            child = _child(node, key)
+            if child is None:
+                break
+            node = child
+        if node is None:
+            return self.filename
+        return f"{self.filename}:{node.start_mark.line + 1}"
+
+    def line_of(self, path: Sequence[str | int]) -> int | None:
+        node = self.node
+        for key in path:
+            node = _child(node, key)
+            if node is None:
+                return None
+        return None if node is None else node.start_mark.line + 1
+
+
+def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            if getattr(k, "value", None) == key:
+                return v
+    if isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+        return node.value[key]
+    return None
+
+
+def read_documents(text: str, filename: str = "<input>") -> list[LoadedDocument]:
+    """Split multi-document YAML (JSON is YAML) into objects; empty documents are dropped."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
+        raise ModelError(f"{filename}{line}: invalid YAML: {exc}") from exc
+    docs = []
+    for node in nodes:
+        if node is None:
+            continue
+        data = yaml.load(yaml.serialize(node), Loader=_Loader)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            raise ModelError(
+                f"{filename}:{node.start_mark.line + 1}: expected an object, got {type(data).__name__}"
+            )
+        docs.append(LoadedDocument(data, node, filename))
+    return docs
+
+
+def parse_object(doc: LoadedDocument | dict[str, Any], filename: str = "<input>") -> Resource:
+    """Validate one object into its model; unknown kinds and bad fields raise ModelError."""
+    loaded = doc if isinstance(doc, LoadedDocument) else LoadedDocument(doc, None, filename)
+    data = loaded.data
+    kind = data.get("kind")
+    api_version = data.get("apiVersion")
+    for model in RESOURCE_TYPES:
+        if kind == model.KIND:
+            if api_version not in model.API_VERSIONS:
+                raise ModelError(
+                    f"{loaded.where(['apiVersion'])}: {kind} needs apiVersion "
+                    f"{' or '.join(model.API_VERSIONS)}, got {api_version!r}"
+                )
+            try:
+                obj = model.model_validate(data)
+            except ValidationError as exc:
+                raise ModelError(_describe(exc, loaded)) from exc
+            if not obj.metadata.name:
+                raise ModelError(f"{loaded.where(['metadata'])}: metadata.name is required")
+            return obj
+    known = ", ".join(m.KIND for m in RESOURCE_TYPES)
+    raise ModelError(f"{loaded.where(['kind'])}: unknown kind {kind!r} (expected one of {known})")
+
+
+def _describe(exc: ValidationError, doc: LoadedDocument) -> str:
+    lines = []
+    for error in exc.errors():
+        loc = [p for p in error["loc"] if isinstance(p, str | int)]
+        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        lines.append(f"{doc.where(loc)}: {field}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def load_documents(text: str, filename: str = "<input>") -> list[Resource]:
+    """Parse every object of a YAML/JSON text; definitions are also compile-checked."""
+    objects = []
+    for doc in read_documents(text, filename):
+        obj = parse_object(doc)
+        if isinstance(obj, WorkflowStepDefinition):
+            check_definition(obj, doc)
+        objects.append(obj)
+    return objects
+
+
+# --- admission (spec 1.8) ----------------------------------------------------------------
+
+
+def name_steps(steps: Iterable[WorkflowStep]) -> None:
+    """Mutation: an unnamed i-th step becomes `step-<i>`, its j-th sub-step `step-<i>-<j>`."""
+    for i, step in enumerate(steps):
+        if not step.name:
+            step.name = f"step-{i}"
+        for j, sub in enumerate(step.sub_steps or []):
+            if not sub.name:
+                sub.name = f"step-{i}-{j}"
+
+
+def validate_steps(steps: Sequence[WorkflowStep]) -> None:
+    """Names present and unique across steps and sub-steps; every timeout a Go duration."""
+    errors: list[str] = []
+    seen: set[str] = set()
+
+    def check(step: StepBase, where: str) -> None:
+        if not step.name:
+            errors.append(f"{where}: empty step name")
+        elif step.name in seen:
+            errors.append(f"{where}: duplicated step name {step.name!r}")
+        seen.add(step.name)
+        if step.timeout is not None:
+            try:
+                parse_duration(step.timeout)
+            except DurationError as exc:
+                errors.append(f"{where}: invalid timeout {step.timeout!r}: {exc}")
+
+    for i, step in enumerate(steps):
+        check(step, f"steps[{i}]")
+        for j, sub in enumerate(step.sub_steps or []):
+            check(sub, f"steps[{i}].subSteps[{j}]")
+    if errors:
+        raise ModelError("; ".join(errors))
+
+
+def admit_run(run: WorkflowRun, workflow_exists: bool | None = None) -> None:
+    """Mutate then validate a run; `workflow_exists` answers whether its workflowRef resolves."""
+    spec = run.spec
+    if spec.workflow_spec is None:
+        if not spec.workflow_ref:
+            raise ModelError("neither spec.workflowSpec nor spec.workflowRef is set")
+        if workflow_exists is False:
+            raise ModelError(
+                f"failed to get workflow ref: Workflow {spec.workflow_ref!r} not found "
+                f"in namespace {run.metadata.namespace or 'default'!r}"
+            )
+        return
+    name_steps(spec.workflow_spec.steps)
+    validate_steps(spec.workflow_spec.steps)
+
+
+def check_definition(definition: WorkflowStepDefinition, doc: LoadedDocument | None = None) -> None:
+    """Reject a definition whose CUE template does not compile, naming file:line:col."""
+    from cueflow import cue  # the model only needs CUE for this check
+
+    template = definition.template
+    filename = doc.filename if doc else f"{definition.metadata.name}.cue"
+    error = cue.Context().compile(template, filename=filename).error
+    if error is None or getattr(error, "incomplete", False):
+        return
+    offset = 0
+    if doc is not None:
+        line = doc.line_of(["spec", "schematic", "cue", "template"])
+        offset = line if line is not None else 0  # block scalars start on the next line
+    positions = getattr(error, "positions", None) or []
+    if positions:
+        pos = positions[0]
+        head = f"{filename}:{pos.line + offset}:{pos.col}"
+    else:
+        head = filename
+    message = getattr(error, "message", str(error))
+    raise ModelError(
+        f"{head}: WorkflowStepDefinition {definition.metadata.name!r}: template does not compile: {message}"
+    )
