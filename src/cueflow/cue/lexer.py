@@ -81,6 +81,7 @@ _SIMPLE_ESCAPES = {
     "\\": "\\",
 }
 _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+_LOW_SURROGATE = re.compile(r"\\#*u([dD][c-fC-F][0-9a-fA-F]{2})")
 _STRING_SPECIALS = {q: re.compile(rf"[\\\n{q}]") for q in "\"'"}
 _ATTR_SPECIALS = re.compile(r"[()\[\]{}\"'\n]")
 
@@ -333,7 +334,7 @@ class _Lexer:
             if len(digits) != width or not _HEX_DIGITS.issuperset(digits):
                 self.error(f"escape sequence \\{c} needs {width} hexadecimal digits", k - 1)
             code = int(digits, 16)
-            if c != "x" and (code > 0x10FFFF or 0xD800 <= code <= 0xDFFF):
+            if code > 0x10FFFF:
                 self.error("escape sequence is an invalid Unicode code point", k - 1)
             return k + 1 + width
         if "0" <= c <= "7":
@@ -363,7 +364,7 @@ def _dedent(pieces: list[str], start: Pos) -> list[str]:
             text = lines[j]
             if text.startswith(indent):
                 lines[j] = text[len(indent) :]
-            elif (j < len(lines) - 1 or i == count - 1) and not text.strip(" \t\r"):
+            elif (j < len(lines) - 1 or i == count - 1) and text in ("", "\r"):
                 lines[j] = ""
             else:
                 raise CueSyntaxError(
@@ -399,8 +400,15 @@ def _unescape(raw: str, escape: str, is_bytes: bool, start: Pos) -> str | bytes:
             i = k + 3
         elif c in "uU":
             width = 4 if c == "u" else 8
-            buf += chr(int(raw[k + 1 : k + 1 + width], 16)).encode()
             i = k + 1 + width
+            code = int(raw[k + 1 : i], 16)
+            if 0xD800 <= code <= 0xDFFF:  # must be a high half escaped right before a low one
+                low = _LOW_SURROGATE.match(raw, i)
+                if code >= 0xDC00 or low is None or not low.group().startswith(escape):
+                    raise CueSyntaxError("unmatched surrogate pair", positions=[start])
+                code = 0x10000 + ((code - 0xD800) << 10) + (int(low.group(1), 16) - 0xDC00)
+                i = low.end()
+            buf += chr(code).encode()
         elif "0" <= c <= "7":
             buf.append(int(raw[k : k + 3], 8))
             i = k + 3

@@ -38,6 +38,8 @@ _PRECEDENCE = {
 }
 _UNARY = frozenset({"+", "-", "!", "*", "<", "<=", ">", ">=", "!=", "=~", "!~"})
 _CLAUSE_KEYWORDS = frozenset({"for", "if", "let"})
+# After `for` or `if`, these tokens make the keyword a name (`if: 1`, `for?: x`).
+_KEYWORD_AS_NAME = frozenset({":", "=", "?", ",", "eof"})
 _MULTIPLIERS = {
     p + i: (1024 if i else 1000) ** (n + 1) for n, p in enumerate("KMGTP") for i in ("", "i")
 }
@@ -111,11 +113,6 @@ class _Parser:
     def ident(self, context: str) -> Token:
         return self.expect("ident", context)
 
-    def skip_newline_before(self, closing: str) -> None:
-        """Allow a line break right before a closing bracket (it inserted a comma)."""
-        if self.tok.kind == "," and self.tok.value == "newline" and self.peek().kind == closing:
-            self.advance()
-
     def doc(self, tok: Token) -> list[str]:
         """The comment lines right above `tok`, if it starts its line."""
         if not tok.first:
@@ -126,10 +123,14 @@ class _Parser:
             line -= 1
         return [comments[n] for n in range(line + 1, tok.line)]
 
-    def label_follows(self) -> bool:
-        """Whether the current token is a label: a `:`, `?:` or `!:` comes next."""
-        nxt = self.peek()
-        return nxt.kind == ":" or (nxt.kind in ("?", "!") and self.peek(2).kind == ":")
+    def keyword_is_name(self) -> bool:
+        """Whether the `for` or `if` here is a field name or reference, not a clause."""
+        nxt = self.peek().kind
+        if nxt in _KEYWORD_AS_NAME:
+            return True
+        if nxt == "!":  # `for!: x` is a required field; `if !x {...}` is a guard
+            return self.tok.value == "for" or self.peek(2).kind == ":"
+        return False
 
     # --- file and declarations -----------------------------------------------
 
@@ -208,7 +209,7 @@ class _Parser:
         kind = tok.kind
         if kind == "ident":
             word = tok.value
-            if word in ("for", "if") and not self.label_follows():
+            if word in ("for", "if") and not self.keyword_is_name():
                 return self.comprehension()
             if word == "let" and self.peek().kind == "ident" and self.peek(2).kind == "=":
                 return self.let_clause()
@@ -251,8 +252,6 @@ class _Parser:
     def label(self, expr: ast.Expr) -> ast.Label | ast.DynamicLabel | ast.PatternLabel:
         """Turn an expression parsed in label position into a label, or fail."""
         if isinstance(expr, ast.Ident):
-            if expr.name == "_":
-                raise CueSyntaxError("cannot use '_' as a label", positions=[expr.pos])
             return ast.Label(expr.pos, expr.name)
         if isinstance(expr, ast.StringLit):
             return ast.Label(expr.pos, expr.value, quoted=True)
@@ -296,20 +295,14 @@ class _Parser:
 
     def comprehension(self) -> ast.Comprehension:
         start = self.tok
-        clauses: list[ast.Clause] = [self.clause()]
+        clauses: list[ast.Clause] = []
         while True:
-            tok = self.tok
-            if (
-                tok.kind == ","
-                and self.peek().kind == "ident"
-                and self.peek().value in _CLAUSE_KEYWORDS
-            ):
+            clauses.append(self.clause())
+            if self.tok.kind == ",":  # clauses may be separated by commas or newlines
                 self.advance()
-                tok = self.tok
-            if tok.kind == "ident" and tok.value in _CLAUSE_KEYWORDS:
-                clauses.append(self.clause())
-                continue
-            break
+            tok = self.tok
+            if tok.kind != "ident" or tok.value not in _CLAUSE_KEYWORDS:
+                break
         if self.tok.kind != "{":
             self.fail(f"expected '{{' after comprehension clause, found {_describe(self.tok)}")
         return ast.Comprehension(self.pos(start), clauses, self.struct())
@@ -404,7 +397,6 @@ class _Parser:
         if self.tok.kind == ":":
             self.advance()
             hi = None if self.tok.kind == "]" else self.expr()
-            self.skip_newline_before("]")
             self.expect("]", "to end slice")
             return ast.SliceExpr(x.pos, x, lo, hi)
         if self.tok.kind == ",":
@@ -437,7 +429,6 @@ class _Parser:
         if kind == "(":
             self.advance()
             x = self.expr()
-            self.skip_newline_before(")")
             self.expect(")", "to close '('")
             return ast.ParenExpr(self.pos(tok), x)
         if kind == "_|_":
@@ -495,6 +486,8 @@ class _Parser:
         ellipsis = None
         while self.tok.kind != "]":
             kind = self.tok.kind
+            if kind == "eof":
+                self.fail("expected ']' to close '[', found 'EOF'")
             if kind == "...":
                 ellipsis = self.ellipsis()
                 if self.tok.kind == ",":
@@ -506,9 +499,10 @@ class _Parser:
                 elems.append(self.comprehension())
             else:
                 elems.append(self.alias_expr())
-            if self.tok.kind == ",":
+            sep = self.tok
+            if sep.kind == ",":
                 self.advance()
-            elif self.tok.kind != "]":
+            elif sep.kind != "]" and not (sep.kind == "ident" and sep.value in ("for", "if")):
                 self.fail(f"expected ',' or ']' in list, found {_describe(self.tok)}")
         self.advance()
         return ast.ListLit(self.pos(tok), elems, ellipsis)
