@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from cueflow.testing import serving
 
 __all__ = ["KindInfo", "KubeEmulator", "run_emulator"]
 
@@ -711,20 +712,10 @@ async def run_emulator(
 ) -> AsyncIterator[KubeEmulator]:
     """Serve a fresh emulator on 127.0.0.1 (a free port) for the duration of the block."""
     emulator = KubeEmulator(kinds)
-    config = uvicorn.Config(emulator.app, host="127.0.0.1", port=0, log_level="warning",
-                            lifespan="off")
-    server = uvicorn.Server(config)
-    task = asyncio.get_running_loop().create_task(server.serve(), name="kube-emulator")
-    while not server.started:
-        if task.done():
-            task.result()
-        await asyncio.sleep(0.01)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    emulator.url = f"http://127.0.0.1:{port}"
-    try:
-        yield emulator
-    finally:
-        emulator.closing.set()
-        await emulator._notify()
-        server.should_exit = True
-        await task
+    async with serving.serve(emulator.app) as port:
+        emulator.url = f"http://127.0.0.1:{port}"
+        try:
+            yield emulator
+        finally:
+            emulator.closing.set()
+            await emulator._notify()
