@@ -1,0 +1,143 @@
+"""`cueflow apply`, `get` and `delete`: the objects kept in the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cueflow import model, store
+from cueflow.cli._documents import (
+    RUN,
+    WORKFLOW,
+    load_path,
+    namespace_of,
+    resolve_kind,
+    run_phase,
+    to_record,
+)
+from cueflow.cli._output import Format, print_records
+from cueflow.cli._session import CliError, Session, split_name
+
+NamespaceOption = Annotated[
+    str | None, typer.Option("--namespace", "-n", help="Namespace (default: all for get).")
+]
+OutputOption = Annotated[Format, typer.Option("--output", "-o", help="Output format.")]
+
+
+def apply(
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Option("--filename", "-f", help="A YAML/JSON file or a directory of them.")
+    ],
+) -> None:
+    """Store the workflows, step definitions and runs of FILE (or of every file in DIR).
+
+    Runs are stored unstarted: the engine that owns the store runs them.
+    """
+    session: Session = ctx.obj
+
+    async def command(opened: store.SqlStore) -> None:
+        objects = [loaded.obj for loaded in load_path(path)]
+        holder = await opened.engine_lock_holder()
+        # definitions and workflows first, so that runs in the same files can refer to them
+        for obj in sorted(objects, key=lambda o: o.kind == RUN):
+            await apply_object(opened, obj, objects)
+            session.out.print(f"{obj.kind.lower()}/{obj.metadata.name} stored", highlight=False)
+        if any(obj.kind == RUN for obj in objects):
+            if holder is None:
+                session.say(
+                    "No engine is running: the runs start when one does "
+                    "(`cueflow run FILE` or `cueflow server`)."
+                )
+            else:
+                session.say(f"The running engine ({holder}) picks the runs up.")
+
+    session.execute(command)
+
+
+async def apply_object(
+    opened: store.SqlStore, obj: model.Resource, batch: list[model.Resource]
+) -> store.Record:
+    """Check and store one object; a run must not exist yet unless it has finished."""
+    namespace = namespace_of(obj)
+    if isinstance(obj, model.WorkflowRun):
+        ref = obj.spec.workflow_ref
+        exists = None
+        if ref and obj.spec.workflow_spec is None:
+            exists = any(
+                o.kind == WORKFLOW and o.metadata.name == ref and namespace_of(o) == namespace
+                for o in batch
+            ) or await _exists(opened, WORKFLOW, namespace, ref)
+        model.admit_run(obj, workflow_exists=exists)
+        try:
+            previous = await opened.get(RUN, namespace, obj.metadata.name)
+        except store.NotFound:
+            pass
+        else:
+            if not previous.finished:
+                raise CliError(
+                    f"run {namespace}/{obj.metadata.name} already exists and is "
+                    f"{run_phase(previous) or 'pending'}: terminate or delete it first"
+                )
+            await opened.delete(RUN, namespace, obj.metadata.name)
+    return await opened.put(to_record(obj))
+
+
+async def _exists(opened: store.SqlStore, kind: str, namespace: str, name: str) -> bool:
+    try:
+        await opened.get(kind, namespace, name)
+    except store.NotFound:
+        return False
+    return True
+
+
+def get(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="runs, workflows or definitions")],
+    name: Annotated[str | None, typer.Argument(help="One object, NAME or NAMESPACE/NAME.")] = None,
+    namespace: NamespaceOption = None,
+    output: OutputOption = Format.TABLE,
+) -> None:
+    """List stored objects of a kind, or show one."""
+    session: Session = ctx.obj
+
+    async def command(opened: store.SqlStore) -> None:
+        resolved = resolve_kind(kind)
+        if name is not None:
+            records = [await opened.get(resolved, *split_name(name, namespace))]
+        else:
+            records = await opened.list(resolved, namespace)
+        if not records and output is Format.TABLE:
+            session.say(f"No {resolved} objects" + (f" in {namespace}." if namespace else "."))
+            return
+        print_records(session.out, resolved, records, output, single=name is not None)
+
+    session.execute(command)
+
+
+def delete(
+    ctx: typer.Context,
+    kind: Annotated[str, typer.Argument(help="run, workflow or definition")],
+    name: Annotated[str, typer.Argument(help="NAME or NAMESPACE/NAME")],
+    namespace: NamespaceOption = None,
+) -> None:
+    """Delete an object (a run's logs go with it)."""
+    session: Session = ctx.obj
+
+    async def command(opened: store.SqlStore) -> None:
+        resolved = resolve_kind(kind)
+        ns, bare = split_name(name, namespace)
+        if resolved == RUN:
+            record = await opened.get(RUN, ns, bare)
+            holder = await opened.engine_lock_holder()
+            if holder is not None and not record.finished:
+                raise CliError(
+                    f"run {ns}/{bare} is {run_phase(record) or 'pending'} on the running engine "
+                    f"({holder}): terminate it first (`cueflow terminate {ns}/{bare}`)"
+                )
+        await opened.delete(resolved, ns, bare)
+        session.out.print(f"{resolved.lower()}/{bare} deleted", highlight=False)
+
+    session.execute(command)
