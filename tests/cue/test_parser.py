@@ -913,6 +913,8 @@ def test_positions_after_multiline_strings() -> None:
             "invalid label: expected an identifier, a string, '(expr)' or '[pattern]'",
             "1:1",
         ),
+        ("[string]?: 1", "a pattern constraint cannot be marked optional", "1:9"),
+        ("a: [string]!: 1", "a pattern constraint cannot be marked required", "1:12"),
         ("for x y {}", "expected 'in' in for clause, found 'y'", "1:7"),
         ("for x in y z", "expected '{' after comprehension clause, found 'z'", "1:12"),
         ("let x 1", "expected ',' or newline or end of file after declaration, found 'x'", "1:5"),
@@ -957,6 +959,19 @@ def test_positions_after_multiline_strings() -> None:
 )
 def test_syntax_errors_name_what_was_expected(source: str, message: str, where: str) -> None:
     assert error_of(source) == (message, f"t.cue:{where}")
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "a: " + "[" * 3000 + "]" * 3000,
+        "a: " + "!" * 5000 + "x",
+        'a: "' + '\\("' * 400 + '"' + ')"' * 400,
+    ],
+    ids=["lists", "unary", "interpolations"],
+)
+def test_absurd_nesting_is_a_syntax_error(source: str) -> None:
+    assert error_of(source) == ("expression nesting is too deep", "t.cue:1:1")
 
 
 def test_error_string_names_file_line_and_column() -> None:

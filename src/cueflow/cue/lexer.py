@@ -10,7 +10,7 @@ expressions, so the parser never looks at raw string source again.
 from __future__ import annotations
 
 import re
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from cueflow.cue.ast import Pos
 from cueflow.cue.errors import CueSyntaxError
@@ -33,7 +33,7 @@ class Token:
 
     __slots__ = ("col", "first", "kind", "line", "value")
 
-    def __init__(self, kind: str, value: object, line: int, col: int, first: bool) -> None:
+    def __init__(self, kind: str, value: Any, line: int, col: int, first: bool) -> None:
         self.kind = kind
         self.value = value
         self.line = line
@@ -56,7 +56,6 @@ _MASTER = re.compile(
     r"|(?P<ident>(?:_?\#)?(?:[^\W\d]|\$)[\w$]*)"
     r"|(?P<attr>@))"
 )
-_BLANKS = re.compile(r"[ \t\r]*")
 _IDENT = re.compile(r"(?:_?\#)?(?:[^\W\d]|\$)[\w$]*")
 
 # A newline after one of these token kinds ends the element: a comma is inserted.
@@ -438,7 +437,9 @@ _MISPLACED_UNDERSCORE = re.compile(r"(?<!\d)_|_(?!\d)")
 
 
 def _skip_blanks(src: str, pos: int) -> int:
-    return _BLANKS.match(src, pos).end()  # type: ignore[union-attr]
+    while pos < len(src) and src[pos] in " \t\r":
+        pos += 1
+    return pos
 
 
 def _number_kind(text: str) -> str:

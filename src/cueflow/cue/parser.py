@@ -49,20 +49,31 @@ _ELLIPSIS_END = frozenset({",", "}", "]", ")", "eof"})
 
 def parse_file(source: str, filename: str = "-") -> ast.File:
     """Parse a whole CUE file; raises `CueSyntaxError` naming file:line:col."""
-    tokens, comments = tokenize(source, filename)
-    return _Parser(tokens, filename, comments).file()
+    try:
+        tokens, comments = tokenize(source, filename)
+        return _Parser(tokens, filename, comments).file()
+    except RecursionError:
+        raise _too_deep(filename) from None
 
 
 def parse_expr(source: str, filename: str = "-") -> ast.Expr:
     """Parse a single CUE expression (a newline or comma may follow it)."""
-    tokens, comments = tokenize(source, filename)
-    parser = _Parser(tokens, filename, comments)
-    expr = parser.expr()
+    try:
+        tokens, comments = tokenize(source, filename)
+        parser = _Parser(tokens, filename, comments)
+        expr = parser.expr()
+    except RecursionError:
+        raise _too_deep(filename) from None
     if parser.tok.kind == ",":
         parser.advance()
     if parser.tok.kind != "eof":
         parser.fail(f"expected end of expression, found {_describe(parser.tok)}")
     return expr
+
+
+def _too_deep(filename: str) -> CueSyntaxError:
+    """Nesting beyond Python's recursion limit (hundreds of levels) is refused."""
+    return CueSyntaxError("expression nesting is too deep", positions=[ast.Pos(filename, 1, 1)])
 
 
 def _describe(tok: Token) -> str:
@@ -71,7 +82,7 @@ def _describe(tok: Token) -> str:
     if kind == "string":
         return "string literal"
     if kind == "attr":
-        return f"attribute '@{tok.value[0]}'"  # type: ignore[index]
+        return f"attribute '@{tok.value[0]}'"
     if kind == "," and tok.value == "newline":
         return "newline"
     return f"'{tok.value}'"
@@ -179,7 +190,7 @@ class _Parser:
         tok = self.tok
         if tok.kind != "string":
             self.fail(f"expected import path (a string), found {_describe(tok)}")
-        is_bytes, parts = tok.value  # type: ignore[misc]
+        is_bytes, parts = tok.value
         if is_bytes or len(parts) != 1:
             self.fail("import path must be a plain double-quoted string", tok)
         self.advance()
@@ -235,6 +246,9 @@ class _Parser:
         constraint = ""
         if self.tok.kind in ("?", "!"):
             constraint = self.tok.kind
+            if isinstance(label, ast.PatternLabel):
+                what = "optional" if constraint == "?" else "required"
+                self.fail(f"a pattern constraint cannot be marked {what}")
             self.advance()
         if self.tok.kind != ":":
             self.fail(f"expected ':' after label, found {_describe(self.tok)}")
@@ -276,7 +290,7 @@ class _Parser:
 
     def attribute(self) -> ast.Attribute:
         tok = self.tok
-        name, body = tok.value  # type: ignore[misc]
+        name, body = tok.value
         self.advance()
         return ast.Attribute(self.pos(tok), name, body)
 
@@ -368,8 +382,8 @@ class _Parser:
                 sel = self.tok
                 if sel.kind == "ident":
                     x = ast.SelectorExpr(x.pos, x, str(sel.value))
-                elif sel.kind == "string" and not sel.value[0] and len(sel.value[1]) == 1:  # type: ignore[index]
-                    x = ast.SelectorExpr(x.pos, x, str(sel.value[1][0]), quoted=True)  # type: ignore[index]
+                elif sel.kind == "string" and not sel.value[0] and len(sel.value[1]) == 1:
+                    x = ast.SelectorExpr(x.pos, x, str(sel.value[1][0]), quoted=True)
                 else:
                     self.fail(f"expected selector after '.', found {_describe(sel)}")
                 self.advance()
@@ -392,18 +406,20 @@ class _Parser:
                 return x
 
     def index(self, x: ast.Expr) -> ast.Expr:
+        """`x[i]` or a slice `x[lo:hi]` with either bound optional."""
         self.advance()
-        lo = None if self.tok.kind == ":" else self.expr()
-        if self.tok.kind == ":":
-            self.advance()
-            hi = None if self.tok.kind == "]" else self.expr()
-            self.expect("]", "to end slice")
-            return ast.SliceExpr(x.pos, x, lo, hi)
-        if self.tok.kind == ",":
-            self.advance()
-        self.expect("]", "to end index")
-        assert lo is not None
-        return ast.IndexExpr(x.pos, x, lo)
+        lo = None
+        if self.tok.kind != ":":
+            lo = self.expr()
+            if self.tok.kind == ",":
+                self.advance()
+            if self.tok.kind != ":":
+                self.expect("]", "to end index")
+                return ast.IndexExpr(x.pos, x, lo)
+        self.advance()
+        hi = None if self.tok.kind == "]" else self.expr()
+        self.expect("]", "to end slice")
+        return ast.SliceExpr(x.pos, x, lo, hi)
 
     def operand(self) -> ast.Expr:
         tok = self.tok
@@ -454,7 +470,7 @@ class _Parser:
         return ast.FloatLit(pos, Decimal(text), text)
 
     def string(self, tok: Token) -> ast.Expr:
-        is_bytes, parts = tok.value  # type: ignore[misc]
+        is_bytes, parts = tok.value
         pos = self.pos(tok)
         if len(parts) == 1:
             value = parts[0]
