@@ -10,6 +10,8 @@ import pytest
 from cueflow.engine import DataScope, Engine, EngineSettings, ManualClock, StepInvocation
 from cueflow.model import StepBase, StepPhase, StepReason
 from cueflow.model.variables import write_variable
+from cueflow.providers import builtin
+from cueflow.providers.base import ProviderPackage
 from cueflow.store.sql import SqlStore
 
 
@@ -86,15 +88,40 @@ STUB_KINDS = (
 )
 
 
+class DictCatalog:
+    """Step templates by type name, visible from every namespace."""
+
+    def __init__(self, templates: dict[str, str]) -> None:
+        self.templates = templates
+
+    def get(self, type_name: str, namespace: str) -> str | None:
+        return self.templates.get(type_name)
+
+
 class Harness:
     """An engine over a real store with the stub types, plus helpers to drive and inspect it."""
 
-    def __init__(self, store: SqlStore, settings: EngineSettings | None = None) -> None:
+    def __init__(
+        self,
+        store: SqlStore,
+        settings: EngineSettings | None = None,
+        *,
+        templates: dict[str, str] | None = None,
+        packages: dict[str, ProviderPackage] | None = None,
+    ) -> None:
+        """With `templates`, step types are CUE templates (plus vela/builtin and `packages`);
+        without, they are the stubs of spec 5.0."""
         self.store = store
         self.clock = ManualClock()
         self.runs: dict[str, int] = {}
         self.stubs = {kind: Stub(kind, self.runs) for kind in STUB_KINDS}
-        self.engine = Engine(store, clock=self.clock, settings=settings, step_types=self.stubs)
+        if templates is None:
+            self.engine = Engine(store, clock=self.clock, settings=settings, step_types=self.stubs)
+        else:
+            every = {"vela/builtin": builtin.package(), **(packages or {})}
+            self.engine = Engine(
+                store, every, DictCatalog(templates), settings=settings, clock=self.clock
+            )
 
     async def settle(self) -> None:
         """Wait until no run has work to do (only timers left)."""

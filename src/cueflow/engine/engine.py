@@ -44,7 +44,7 @@ from cueflow.model import (
     parse_object,
     validate_steps,
 )
-from cueflow.providers.base import ProviderPackage
+from cueflow.providers.base import ClusterAccess, ProviderPackage, SecretAccess
 from cueflow.store.base import LogLine, NotFound, Record, Store
 
 logger = logging.getLogger(__name__)
@@ -129,8 +129,13 @@ class Engine:
         *,
         clock: Clock | None = None,
         step_types: Mapping[str, StepType] | None = None,
+        clusters: ClusterAccess | None = None,
+        secrets: SecretAccess | None = None,
     ) -> None:
-        """`step_types` adds or overrides step types implemented in Python (tests, embedding)."""
+        """`step_types` adds or overrides step types implemented in Python (tests, embedding);
+        `clusters` and `secrets` are handed to provider functions."""
+        self.clusters = clusters
+        self.secrets = secrets
         self.store = store
         self.packages = dict(packages) if packages is not None else _default_packages()
         self.catalog = catalog
@@ -453,7 +458,9 @@ class Engine:
         if found is None:
             from cueflow.engine.cuestep import CueStepType
 
-            found = self._template_types[template] = CueStepType(template, self.packages)
+            found = self._template_types[template] = CueStepType(
+                template, self.packages, clusters=self.clusters, secrets=self.secrets
+            )
         return found
 
     async def _pass(self, run: _Run) -> RunPhase:

@@ -621,9 +621,9 @@ class EnginePass:
                 status.phase, status.reason = StepPhase.FAILED, StepReason.TIMEOUT
                 op.terminated = True
             scope = await self.evaluate(step, group, status, op, basic, entry, timed_out)
+        self.state.journal.pop(step_id, None)  # the attempt is over: its calls are not replayed
         if self.finished(status):
             self.write_outputs(step, status, scope or DataScope(basic), skipped=skip)
-            self.state.journal.pop(step_id, None)
         return status, op
 
     def failure_recorder(
