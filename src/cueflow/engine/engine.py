@@ -109,7 +109,6 @@ class _Run:
     watchers: list[asyncio.Queue[Event | None]] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)
     log_seq: int | None = None
-    dirty: bool = True
 
     @property
     def key(self) -> tuple[str, str]:
@@ -242,7 +241,6 @@ class Engine:
         if current is not None:
             async with current.lock:
                 current.state.run.spec = obj.spec
-                current.dirty = True
                 record = await self._persist(current)
             current.wake.set()
             return record
@@ -365,29 +363,28 @@ class Engine:
         run = self._runs.get((namespace, name))
         if run is None:
             record = await self.get(namespace, name)
-            if not revive and record.finished:
-                change(_load_state(record))  # raises the operation's own error when refused
-                return
             run = _Run(state=_load_state(record))
-            if prepare is not None:
-                await prepare(run.state)
-            try:
-                change(run.state)
-            except operations.OperationError as exc:
-                raise EngineError(str(exc)) from exc
+            await self._change(run, change, prepare)
+            if not revive and record.finished:
+                raise EngineError(f"workflow run {namespace}/{name} has finished")
             await self._persist(run)
             self._launch(run)
             return
         async with run.lock:
-            if prepare is not None:
-                await prepare(run.state)
-            try:
-                change(run.state)
-            except operations.OperationError as exc:
-                raise EngineError(str(exc)) from exc
-            run.dirty = True
+            await self._change(run, change, prepare)
             await self._persist(run)
         run.wake.set()
+
+    @staticmethod
+    async def _change(
+        run: _Run, change: Callable[[RunState], None], prepare: Callable[[RunState], Any] | None
+    ) -> None:
+        if prepare is not None:
+            await prepare(run.state)
+        try:
+            change(run.state)
+        except operations.OperationError as exc:
+            raise EngineError(str(exc)) from exc
 
     # --- driving a run -------------------------------------------------------------------------
 
@@ -556,7 +553,6 @@ class Engine:
         namespace, name = run.key
         now = self.clock.now()
         run.logs.append(LogLine(f"{namespace}/{name}", step, 0, now, level, text))
-        run.dirty = True
         for queue in run.watchers:
             queue.put_nowait(
                 Event("log", namespace, name, step=step, text=text, level=level, time=now)

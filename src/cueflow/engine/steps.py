@@ -166,8 +166,9 @@ class StepJournal:
             await self.record()
 
     async def before_call(self) -> None:
-        """Make everything the run did so far durable before a side effect happens."""
-        if self.record is not None:
+        """Make everything the run did so far durable before a side effect happens (after
+        the first call of an attempt, each recorded result has already done so)."""
+        if self.record is not None and not self.entries:
             await self.record()
 
 
