@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from cueflow import cue
 from cueflow.providers import patching, util
 from cueflow.providers.base import ProviderError
 from cueflow.testing.doubles import provider_context
@@ -100,3 +101,24 @@ async def test_log_prints_data_and_records_settings() -> None:
         await util.log(ctx, {"data": 5})
     with pytest.raises(ProviderError, match="level must be an integer"):
         await util.log(ctx, {"level": "high"})
+
+
+def test_tags_come_from_the_patch_comments() -> None:
+    value = cue.Context().compile("""
+patch: spec: {
+    // +patchKey=name
+    containers: [{
+        name: "a"
+        // +patchStrategy=replace
+        env: [{name: "Z", value: "9"}]
+    }]
+    // an ordinary comment
+    labels: y: "2"
+}
+""").lookup("patch")
+    tags = patching.tags_from_value(value)
+    assert tags == {"spec.containers": {"patchKey": "name"},
+                    "spec.containers.env": {"patchStrategy": "replace"}}
+    patched = patching.strategic_unify(BASE, value.to_python(), tags)
+    assert patched["spec"]["containers"][0]["env"] == [{"name": "Z", "value": "9"}]
+    assert patched["spec"]["labels"] == {"x": "1", "y": "2"}

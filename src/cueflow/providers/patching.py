@@ -6,7 +6,7 @@ would after "opening" the base's lists, steered by the patch's comment tags
 Python as a mapping from the dotted field path inside the patch (list elements
 add no path element) to `{"patchKey": ..., "patchStrategy": ...}`; the step
 runner collects them from the patch's comments and passes them in
-`ProviderContext.extras["patch_tags"]`.
+`ProviderContext.extras["patch_tags"]` (see `tags_from_value`).
 
 `three_way_merge_patch` is the JSON merge patch `#Apply` sends to an existing
 object: what the last applied configuration had and the desired one dropped is
@@ -19,15 +19,42 @@ import copy
 from collections.abc import Mapping
 from typing import Any
 
+from cueflow import cue
 from cueflow.providers.base import ProviderError
 
-__all__ = ["PatchConflict", "strategic_unify", "three_way_merge_patch"]
+__all__ = ["PatchConflict", "strategic_unify", "tags_from_value", "three_way_merge_patch"]
 
 Tags = Mapping[str, Mapping[str, str]]
 
 
 class PatchConflict(ProviderError):
     """The patch contradicts the base and no tag says how to resolve it."""
+
+
+def tags_from_value(patch: cue.Value) -> dict[str, dict[str, str]]:
+    """The `+patchKey`/`+patchStrategy` comment tags of a patch value, by dotted field path
+    (list elements add no path element)."""
+    tags: dict[str, dict[str, str]] = {}
+
+    def visit(value: cue.Value, path: tuple[str, ...]) -> None:
+        if value.kind() == "list":
+            for element in value.elements():
+                visit(element, path)
+            return
+        if value.kind() != "struct":
+            return
+        for field in value.fields():
+            if field.definition or field.hidden:
+                continue
+            here = (*path, field.label)
+            for line in field.doc:
+                name, _, setting = line.strip().lstrip("+").partition("=")
+                if name in ("patchKey", "patchStrategy") and line.strip().startswith("+"):
+                    tags.setdefault(".".join(here), {})[name] = setting.strip()
+            visit(field.value, here)
+
+    visit(patch, ())
+    return tags
 
 
 def _show(value: Any) -> str:
