@@ -1,10 +1,11 @@
 """The CUE lexer: source text to tokens, with automatic comma insertion.
 
-One compiled master regex finds every token but strings, numbers need a
-second look, and strings are scanned by hand because an interpolation
-`\\(expr)` nests a whole token stream inside them. String tokens carry their
-unescaped text pieces alternating with the token lists of the interpolated
-expressions, so the parser never looks at raw string source again.
+One compiled master regex finds each token. Numbers get a second check so
+that malformed ones get precise errors, and strings with escapes are scanned
+by hand because an interpolation `\\(expr)` nests a whole token stream inside
+them. String tokens carry their unescaped text pieces alternating with the
+token lists of the interpolated expressions, so the parser never looks at raw
+string source again.
 """
 
 from __future__ import annotations

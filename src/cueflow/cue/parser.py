@@ -483,7 +483,7 @@ class _Parser:
                 if sub.tok.kind != "eof":
                     sub.fail(f"expected ')' to end interpolation, found {_describe(sub.tok)}")
             elif isinstance(part, bytes):
-                out.append(part.decode("utf-8", "surrogateescape"))
+                out.append(part.decode("utf-8", "replace"))
             else:
                 out.append(part)
         return ast.Interpolation(pos, out, is_bytes)
