@@ -13,7 +13,9 @@ from __future__ import annotations
 import base64
 import json
 import re
+import signal
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -43,7 +45,6 @@ class Outcome:
     ok: bool
     value: Any = None
     error: str = ""
-
 
 
 def parse_case_file(path: Path) -> Iterator[Case]:
@@ -136,7 +137,7 @@ def load_versions() -> dict[str, dict[str, Any]]:
     Each entry: `v04` and `v014` (short descriptions), `why`, and `expect`: the
     outcome cueflow must give, `{"value": ...}` or `{"error": true}`.
     """
-    entries = json.loads(VERSIONS_FILE.read_text())
+    entries = decimal_json(VERSIONS_FILE.read_text(encoding="utf-8"))
     return {e["case"]: e for e in entries}
 
 
@@ -146,6 +147,22 @@ def load_known_failures() -> set[str]:
         return set()
     lines = (line.split("#", 1)[0].strip() for line in KNOWN_FAILURES_FILE.read_text().splitlines())
     return {line for line in lines if line}
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Raise TimeoutError if the body runs longer than `seconds` (a hang is a bug to report)."""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def cueflow_outcome(source: str) -> Outcome:
@@ -166,12 +183,14 @@ def agree(expected: Outcome, actual: Outcome) -> bool:
     return expected.ok == actual.ok and (not expected.ok or expected.value == actual.value)
 
 
-def expected_for_cueflow(case_id: str, oracle: Outcome, versions: dict[str, dict[str, Any]]) -> Outcome:
+def expected_for_cueflow(
+    case_id: str, oracle: Outcome, versions: dict[str, dict[str, Any]]
+) -> Outcome:
     """What cueflow must give: the oracle's answer, or the v0.14 one where the versions differ."""
     entry = versions.get(case_id)
     if entry is None:
         return oracle
     expect = entry["expect"]
     if "value" in expect:
-        return Outcome(True, value=decimal_json(json.dumps(expect["value"])))
+        return Outcome(True, value=expect["value"])
     return Outcome(False, error=entry["v014"])
