@@ -938,7 +938,7 @@ def test_positions_after_multiline_strings() -> None:
             'a: """\n\tok\n  less\n\t"""',
             "invalid indentation in multi-line string: every line must start with "
             "the closing quotes' indentation '\\t'",
-            "1:4",
+            "3:1",
         ),
         ('a: "\\(1"', "string literal not terminated", "1:8"),
         ('a: "\\(1', "interpolation not terminated: expected ')'", "1:8"),

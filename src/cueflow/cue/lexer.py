@@ -358,6 +358,7 @@ def _dedent(pieces: list[str], start: Pos) -> list[str]:
     pieces[-1] = last[:cut]
     out = []
     count = len(pieces)
+    line = start.line + 1  # the line each piece starts on (newlines in interpolations aside)
     for i, piece in enumerate(pieces):
         lines = piece.split("\n")
         for j in range(0 if i == 0 else 1, len(lines)):
@@ -370,8 +371,9 @@ def _dedent(pieces: list[str], start: Pos) -> list[str]:
                 raise CueSyntaxError(
                     "invalid indentation in multi-line string: "
                     f"every line must start with the closing quotes' indentation {indent!r}",
-                    positions=[start],
+                    positions=[Pos(start.filename, line + j, 1)],
                 )
+        line += len(lines) - 1
         out.append("\n".join(lines))
     return out
 
