@@ -44,7 +44,7 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("strings.Replace", ("ab", "", "-", -1), "-a-b-"),
     ("strings.Repeat", ("ab", 3), "ababab"),
     ("strings.ByteAt", ("é", 1), 0xA9),
-    ("strings.ByteSlice", ("héllo", 1, 3), "é"),
+    ("strings.ByteSlice", ("héllo", 1, 3), "é".encode()),
     ("strings.ByteSlice", (b"hello", 1, 3), b"el"),
     ("strings.Runes", ("aé",), [97, 233]),
     ("strings.SliceRunes", ("héllo", 1, 3), "él"),
@@ -97,7 +97,6 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("list.Reverse", ([1, 2, 3],), [3, 2, 1]),
     ("list.Contains", ([1, "a", {"b": 2}], {"b": D("2.0")}), True),
     ("list.Contains", ([1], True), False),
-    ("list.UniqueItems", ([1, D("1.0")],), False),
     ("list.UniqueItems", ([1, True, "1"],), True),
     ("list.Sum", ([1, 2, 3],), 6),
     ("list.Sum", ([1, D("2.5")],), D("3.5")),
@@ -111,8 +110,9 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("list.Range", (0, 1, D("0.25")), [0, D("0.25"), D("0.50"), D("0.75")]),
     ("list.SortStrings", (["b", "a", "C"],), ["C", "a", "b"]),
     ("list.IsSortedStrings", (["a", "b"],), True),
-    ("list.MinItems", ([1, 2], 3), False),
+    ("list.MinItems", ([1, 2], 2), True),
     ("list.MaxItems", ([1, 2], 3), True),
+    ("struct.MinFields", ({"a": 1}, 1), True),
 ]
 
 
@@ -145,6 +145,12 @@ ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
     ("list.Range", (0, 5, 0), "step must be non zero"),
     ("list.Range", (5, 0, 1), "end must be greater than start"),
     ("list.Sum", (["a"],), "as number"),
+    ("list.MinItems", ([1, 2], 3), "len(list) < MinItems(3) (2 < 3)"),
+    ("list.MaxItems", ([1, 2], 1), "len(list) > MaxItems(1) (2 > 1)"),
+    ("list.UniqueItems", ([1, D("1.0")],), "equal value (1) at position 0 and 1"),
+    ("list.UniqueItems", ([{"a": 1}, 2, {"a": 1}],), "equal values at position 0 and 2"),
+    ("struct.MinFields", ({"a": 1}, 2), "len(fields) < MinFields(2) (1 < 2)"),
+    ("struct.MaxFields", ({"a": 1, "b": 2}, 1), "len(fields) > MaxFields(1) (2 > 1)"),
 ]
 
 

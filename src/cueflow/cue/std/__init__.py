@@ -9,14 +9,29 @@ Python float), str, bytes, bool, None for null, list, and dict for a struct
 
 from __future__ import annotations
 
+from cueflow.cue.std import encoding, encoding_json, encoding_yaml, regexp, strconv, strings
 from cueflow.cue.std import list as list_pkg
-from cueflow.cue.std import strconv, strings
-from cueflow.cue.std.base import Builtin, BuiltinError
+from cueflow.cue.std import math as math_pkg
+from cueflow.cue.std import struct as struct_pkg
+from cueflow.cue.std import time as time_pkg
+from cueflow.cue.std.base import Builtin, BuiltinError, ValidationError
 
-__all__ = ["PACKAGES", "Builtin", "BuiltinError"]
+__all__ = ["PACKAGES", "Builtin", "BuiltinError", "ValidationError"]
 
 PACKAGES: dict[str, dict[str, Builtin | object]] = {
+    "crypto/md5": encoding.MD5,
+    "crypto/sha1": encoding.SHA1,
+    "crypto/sha256": encoding.SHA256,
+    "crypto/sha512": encoding.SHA512,
+    "encoding/base64": encoding.BASE64,
+    "encoding/hex": encoding.HEX,
+    "encoding/json": encoding_json.MEMBERS,
+    "encoding/yaml": encoding_yaml.MEMBERS,
     "list": list_pkg.MEMBERS,
+    "math": math_pkg.MEMBERS,
+    "regexp": regexp.MEMBERS,
     "strconv": strconv.MEMBERS,
     "strings": strings.MEMBERS,
+    "struct": struct_pkg.MEMBERS,
+    "time": time_pkg.MEMBERS,
 }

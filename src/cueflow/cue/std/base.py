@@ -24,6 +24,15 @@ class BuiltinError(Exception):
     """A call failed; the evaluator shows `error in call to <name>: <message>`."""
 
 
+class ValidationError(BuiltinError):
+    """A validator's argument does not satisfy it (`len(list) < MinItems(3) (2 < 3)`).
+
+    CUE reports it as `invalid value <v> (does not satisfy <validator>): <message>`
+    rather than as a failed call; plain `False` results get the same text without
+    the message.
+    """
+
+
 @dataclass(frozen=True)
 class Builtin:
     """One callable member of a standard-library package.
@@ -71,11 +80,14 @@ def package(
     functions: Iterable[tuple[str, Callable[..., Any], str, str]],
     constants: Mapping[str, object] | None = None,
 ) -> dict[str, Builtin | object]:
-    """The members of the package imported as `path`: (name, fn, params, result) rows."""
-    short = path.rsplit("/", 1)[-1]
+    """The members of the package imported as `path`: (name, fn, params, result) rows.
+
+    A function's name is qualified by the full import path ("encoding/json.Marshal"),
+    as CUE's messages name it.
+    """
     members: dict[str, Builtin | object] = dict(constants or {})
     for name, fn, params, result in functions:
-        members[name] = builtin(short, name, fn, params, result)
+        members[name] = builtin(path, name, fn, params, result)
     return members
 
 

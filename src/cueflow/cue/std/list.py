@@ -10,13 +10,21 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from cueflow.cue import numbers
-from cueflow.cue.std.base import BuiltinError, cue_equal, decimal_result, is_number, package
+from cueflow.cue.std.base import (
+    BuiltinError,
+    ValidationError,
+    cue_equal,
+    decimal_result,
+    is_number,
+    package,
+)
 
 MAX_REPEAT = 1_000_000
 
@@ -129,8 +137,37 @@ def slice_(xs: list[Any], i: int, j: int) -> list[Any]:
     return xs[i:j]
 
 
+def min_items(xs: list[Any], n: int) -> bool:
+    if len(xs) < n:
+        raise ValidationError(f"len(list) < MinItems({n}) ({len(xs)} < {n})")
+    return True
+
+
+def max_items(xs: list[Any], n: int) -> bool:
+    if len(xs) > n:
+        raise ValidationError(f"len(list) > MaxItems({n}) ({len(xs)} > {n})")
+    return True
+
+
 def unique_items(xs: list[Any]) -> bool:
-    return all(not cue_equal(a, b) for i, a in enumerate(xs) for b in xs[i + 1 :])
+    for i, a in enumerate(xs):
+        for j in range(i + 1, len(xs)):
+            if cue_equal(a, xs[j]):
+                if isinstance(a, dict | list):
+                    raise ValidationError(f"equal values at position {i} and {j}")
+                raise ValidationError(f"equal value ({_text(a)}) at position {i} and {j}")
+    return True
+
+
+def _text(value: Any) -> str:
+    """A scalar as CUE prints it in a message."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int | Decimal):
+        return numbers.format_number(value)
+    if isinstance(value, bytes):
+        return repr(value)[1:]
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _numbers(xs: list[Any]) -> list[int | Decimal]:
@@ -201,8 +238,8 @@ MEMBERS = package(
         ("Take", take, "list int", "list"),
         ("Slice", slice_, "list int int", "list"),
         ("Reverse", lambda xs: xs[::-1], "list", "list"),
-        ("MinItems", lambda xs, n: len(xs) >= n, "list int", "bool"),
-        ("MaxItems", lambda xs, n: len(xs) <= n, "list int", "bool"),
+        ("MinItems", min_items, "list int", "bool"),
+        ("MaxItems", max_items, "list int", "bool"),
         ("UniqueItems", unique_items, "list", "bool"),
         ("Contains", lambda xs, v: any(cue_equal(x, v) for x in xs), "list _", "bool"),
         ("Avg", avg, "list", "number"),

@@ -175,12 +175,12 @@ def byte_at(b: str | bytes, i: int) -> int:
     return data[i]
 
 
-def byte_slice(b: str | bytes, start: int, end: int) -> str | bytes:
+def byte_slice(b: str | bytes, start: int, end: int) -> bytes:
+    """Bytes `start` to `end` of the UTF-8 text; the result is bytes even for a string."""
     data = as_bytes(b)
     if start < 0 or start > end or end > len(data):
         raise BuiltinError("index out of range")
-    part = data[start:end]
-    return part if isinstance(b, bytes) else part.decode("utf-8", "replace")
+    return data[start:end]
 
 
 def runes(s: str) -> list[int]:
@@ -197,7 +197,7 @@ MEMBERS = package(
     "strings",
     [
         ("ByteAt", byte_at, "bytes|string int", "int"),
-        ("ByteSlice", byte_slice, "bytes|string int int", "bytes|string"),
+        ("ByteSlice", byte_slice, "bytes|string int int", "bytes"),
         ("Runes", runes, "string", "list"),
         ("Repeat", repeat, "string int", "string"),
         ("MinRunes", lambda s, n: len(s) >= n, "string int", "bool"),
