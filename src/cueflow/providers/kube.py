@@ -33,8 +33,9 @@ __all__ = [
 ]
 
 PACKAGE_PATH = "vela/kube"
-LAST_APPLIED = "workflow.oam.dev/last-applied-configuration"
-LAST_APPLIED_TIME = "workflow.oam.dev/last-applied-time"
+ANNOTATION_DOMAIN = "workflow.oam.dev"
+LAST_APPLIED = f"{ANNOTATION_DOMAIN}/last-applied-configuration"
+LAST_APPLIED_TIME = f"{ANNOTATION_DOMAIN}/last-applied-time"
 RUN_NAME_LABEL = "workflowrun.oam.dev/name"
 RUN_NAMESPACE_LABEL = "workflowrun.oam.dev/namespace"
 
@@ -71,8 +72,14 @@ def _run_labels(ctx: ProviderContext) -> dict[str, str]:
 
 
 async def apply_object(client: clusters.KubeClient, desired: Obj,
-                       labels: dict[str, str] | None = None) -> Obj:
-    """Create `desired`, or three-way merge it onto the live object; return what is stored."""
+                       labels: dict[str, str] | None = None, *,
+                       annotation_domain: str = ANNOTATION_DOMAIN) -> Obj:
+    """Create `desired`, or three-way merge it onto the live object; return what is stored.
+
+    The last applied configuration and time are kept in annotations of `annotation_domain`.
+    """
+    last_applied_key = f"{annotation_domain}/last-applied-configuration"
+    last_applied_time_key = f"{annotation_domain}/last-applied-time"
     api_version, kind, name, namespace = _identity(desired)
     if not name:
         raise ProviderError("value.metadata.name is required to apply an object")
@@ -81,24 +88,24 @@ async def apply_object(client: clusters.KubeClient, desired: Obj,
     if labels:
         meta["labels"] = {**(meta.get("labels") or {}), **labels}
     annotations = {k: v for k, v in (meta.get("annotations") or {}).items()
-                   if k not in (LAST_APPLIED, LAST_APPLIED_TIME)}
+                   if k not in (last_applied_key, last_applied_time_key)}
     meta["annotations"] = annotations
     last_applied = json.dumps(desired, sort_keys=True, separators=(",", ":"))
     try:
         try:
             live = await client.get(api_version, kind, name, namespace)
         except clusters.KubeNotFound:
-            annotations[LAST_APPLIED] = last_applied
+            annotations[last_applied_key] = last_applied
             return await client.create(desired)
         live_annotations = live.get("metadata", {}).get("annotations") or {}
         try:
-            original = json.loads(live_annotations.get(LAST_APPLIED, "{}"))
+            original = json.loads(live_annotations.get(last_applied_key, "{}"))
         except ValueError:
             original = {}
         change = patching.three_way_merge_patch(original, desired, live)
         change.setdefault("metadata", {}).setdefault("annotations", {}).update({
-            LAST_APPLIED: last_applied,
-            LAST_APPLIED_TIME: datetime.now(UTC).isoformat(timespec="seconds"),
+            last_applied_key: last_applied,
+            last_applied_time_key: datetime.now(UTC).isoformat(timespec="seconds"),
         })
         return await client.patch(api_version, kind, name, namespace, change)
     except clusters.KubeError as exc:
