@@ -415,6 +415,10 @@ def test_file_attributes_and_attribute_declarations() -> None:
     assert decls_of(f) == ["@inner(x)", "a: 1"]
 
 
+def test_byte_order_mark_is_skipped() -> None:
+    assert decls("\ufeffa: 1") == ["a: 1"]
+
+
 def test_empty_and_comment_only_files() -> None:
     assert parse_file("").decls == []
     assert parse_file("// nothing here\n\n// at all").decls == []
@@ -913,6 +917,7 @@ def test_positions_after_multiline_strings() -> None:
             "invalid label: expected an identifier, a string, '(expr)' or '[pattern]'",
             "1:1",
         ),
+        ("package _", "invalid package name _", "1:9"),
         ("[string]?: 1", "a pattern constraint cannot be marked optional", "1:9"),
         ("a: [string]!: 1", "a pattern constraint cannot be marked required", "1:12"),
         ("for x y {}", "expected 'in' in for clause, found 'y'", "1:7"),

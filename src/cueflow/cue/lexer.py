@@ -94,7 +94,7 @@ def tokenize(source: str, filename: str = "-") -> tuple[list[Token], dict[int, s
     field's doc comment from them.
     """
     lexer = _Lexer(source, filename)
-    tokens, _ = lexer.scan(0, interpolation=False)
+    tokens, _ = lexer.scan(1 if source.startswith("\ufeff") else 0, interpolation=False)
     return tokens, lexer.comments
 
 

@@ -154,6 +154,8 @@ class _Parser:
         if self.tok.kind == "ident" and self.tok.value == "package" and self.peek().kind == "ident":
             self.advance()
             package = str(self.tok.value)
+            if package == "_":
+                self.fail("invalid package name _")
             self.advance()
             self.end_decl("eof")
         imports: list[ast.ImportSpec] = []
