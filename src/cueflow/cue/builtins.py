@@ -1,0 +1,237 @@
+"""Predeclared identifiers (`int`, `len`, `close`, `and`, `div`, ...) and std calls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cueflow.cue import ast
+from cueflow.cue.evaluator import (
+    BOOL,
+    BYTES,
+    FLOAT,
+    INT,
+    LIST,
+    NULL,
+    NUMBER,
+    STRING,
+    STRUCT,
+    TOP_VALUE,
+    Atom,
+    Bottom,
+    Env,
+    FuncValue,
+    KindValue,
+    PackageValue,
+    ValidatorValue,
+    Vertex,
+    VertexExpr,
+    concrete,
+    concrete_atom,
+    eval_expr,
+    fail,
+    format_atom,
+    iter_regular,
+    python_to_expr,
+    resolve,
+    temp_vertex,
+    to_python,
+)
+
+try:
+    from cueflow.cue.std import PACKAGES as STD_PACKAGES
+    from cueflow.cue.std.base import BuiltinError
+except ImportError:  # the standard library is optional for the evaluator itself
+    STD_PACKAGES = {}
+
+    class BuiltinError(Exception):  # type: ignore[no-redef]
+        """Stand-in when the standard library is absent."""
+
+
+def _args(expr: ast.CallExpr, n: int) -> list[Any]:
+    if len(expr.args) != n:
+        name = expr.fun.name if isinstance(expr.fun, ast.Ident) else "call"
+        raise fail(f"{name}: expected {n} arguments, got {len(expr.args)}", expr.pos)
+    return expr.args
+
+
+def _len(expr: ast.CallExpr, env: Env | None) -> Atom:
+    (arg,) = _args(expr, 1)
+    x = concrete(eval_expr(arg, env), expr.pos, "len")
+    if type(x) is Atom:
+        if x.kind == STRING:
+            return Atom(INT, len(x.value.encode("utf-8")), expr.pos)
+        if x.kind == BYTES:
+            return Atom(INT, len(x.value), expr.pos)
+        raise fail(f"invalid argument {format_atom(x)} to len", expr.pos)
+    if x.kind == LIST:
+        return Atom(INT, len(x.arcs), expr.pos)
+    return Atom(INT, sum(1 for _ in iter_regular(x)), expr.pos)
+
+
+def _list_elements(expr: ast.CallExpr, env: Env | None, name: str) -> list[Vertex]:
+    (arg,) = _args(expr, 1)
+    x = concrete(eval_expr(arg, env), expr.pos, name)
+    if type(x) is not Vertex or x.kind != LIST:
+        raise fail(f"{name}: argument must be a list", expr.pos)
+    return [x.arcs[i] for i in range(len(x.arcs))]
+
+
+def _and(expr: ast.CallExpr, env: Env | None) -> Vertex:
+    v = Vertex(None, None)
+    v.regular = True
+    for i, e in enumerate(_list_elements(expr, env, "and")):
+        v.conjuncts.append((VertexExpr(expr.pos, e), None, None, (i,)))
+    return v
+
+
+def _or(expr: ast.CallExpr, env: Env | None) -> Any:
+    elems = _list_elements(expr, env, "or")
+    if not elems:
+        raise fail("empty disjunction in or()", expr.pos)
+    node: Any = VertexExpr(expr.pos, elems[0])
+    for e in elems[1:]:
+        node = ast.BinaryExpr(expr.pos, "|", node, VertexExpr(expr.pos, e))
+    return temp_vertex(node, None)
+
+
+def _int_pair(expr: ast.CallExpr, env: Env | None, name: str) -> tuple[int, int]:
+    a, b = (concrete_atom(eval_expr(x, env), expr.pos, name) for x in _args(expr, 2))
+    if a.kind != INT or b.kind != INT:
+        raise fail(f"{name}: arguments must be integers", expr.pos)
+    if b.value == 0:
+        raise fail(f"{name}: division by zero", expr.pos)
+    return a.value, b.value
+
+
+def _euclid(a: int, b: int) -> tuple[int, int]:
+    """Euclidean division: the remainder is never negative."""
+    q, r = divmod(a, b)
+    if r < 0:
+        q, r = q + 1, r - b
+    return q, r
+
+
+def _trunc(a: int, b: int) -> tuple[int, int]:
+    """Truncated division, as Go's `/` and `%`."""
+    q = abs(a) // abs(b)
+    if (a < 0) != (b < 0):
+        q = -q
+    return q, a - b * q
+
+
+def _divider(name: str, fn: Any, part: int) -> FuncValue:
+    def impl(expr: ast.CallExpr, env: Env | None) -> Atom:
+        return Atom(INT, fn(*_int_pair(expr, env, name))[part], expr.pos)
+
+    return FuncValue(name, impl)
+
+
+PREDECLARED: dict[str, Any] = {
+    "_": TOP_VALUE,
+    "int": KindValue(INT),
+    "float": KindValue(FLOAT),
+    "number": KindValue(NUMBER),
+    "string": KindValue(STRING),
+    "bytes": KindValue(BYTES),
+    "bool": KindValue(BOOL),
+    "null": Atom(NULL, None),
+    "true": Atom(BOOL, True),
+    "false": Atom(BOOL, False),
+    "len": FuncValue("len", _len),
+    "and": FuncValue("and", _and),
+    "or": FuncValue("or", _or),
+    "div": _divider("div", _euclid, 0),
+    "mod": _divider("mod", _euclid, 1),
+    "quo": _divider("quo", _trunc, 0),
+    "rem": _divider("rem", _trunc, 1),
+    **{
+        name: KindValue(INT)
+        for name in (
+            [
+                "int8",
+                "int16",
+                "int32",
+                "int64",
+                "int128",
+                "uint",
+                "uint8",
+                "uint16",
+                "uint32",
+                "uint64",
+                "uint128",
+                "rune",
+                "byte",
+            ]
+        )
+    },
+    "float32": KindValue(NUMBER),
+    "float64": KindValue(NUMBER),
+}
+
+
+def std_package(path: str) -> PackageValue | None:
+    members = STD_PACKAGES.get(path)
+    return None if members is None else PackageValue(path, members)
+
+
+def package_member(pkg: PackageValue, name: str, pos: ast.Pos) -> Any:
+    if name not in pkg.members:
+        raise fail(f"undefined field: {name} in package {pkg.path!r}", pos)
+    m = pkg.members[name]
+    if callable(getattr(m, "fn", None)):
+        return FuncValue(getattr(m, "name", name), std=m)
+    return from_python(m, pos)
+
+
+def from_python(value: Any, pos: ast.Pos) -> Any:
+    """A builtin's Python result as an evaluator value."""
+    e = python_to_expr(value, pos)
+    if isinstance(e, ast.StructLit | ast.ListLit):
+        return temp_vertex(e, None)
+    return eval_expr(e, None)
+
+
+def _python_arg(v: Any, pos: ast.Pos, name: str) -> Any:
+    c = concrete(v, pos, name)
+    if type(c) is Atom:
+        return c.value
+    return to_python(c)
+
+
+def call(expr: ast.CallExpr, env: Env | None) -> Any:
+    fun = resolve(expr.fun, env)
+    if type(fun) is not FuncValue:
+        raise fail("cannot call a non-function", expr.pos)
+    if fun.call is not None:
+        return fun.call(expr, env)
+    b = fun.std
+    args = [_python_arg(eval_expr(a, env), a.pos, b.name) for a in expr.args]
+    if b.validator and len(args) == len(b.params) - 1:
+        return ValidatorValue(b, args)
+    if not b.variadic and len(args) != len(b.params):
+        raise fail(f"{b.name}: expected {len(b.params)} arguments, got {len(args)}", expr.pos)
+    try:
+        result = b(*args)
+    except BuiltinError as exc:
+        raise fail(f"error in call to {b.name}: {exc}", expr.pos) from None
+    return from_python(result, expr.pos)
+
+
+def call_validator(v: ValidatorValue, a: Atom) -> None:
+    try:
+        ok = v.builtin(a.value, *v.args)
+    except BuiltinError as exc:
+        raise fail(f"error in call to {v.builtin.name}: {exc}", a.pos) from None
+    if ok is not True:
+        raise fail(f"invalid value {format_atom(a)} (does not satisfy {v!r})", a.pos)
+
+
+__all__ = [
+    "PREDECLARED",
+    "STRUCT",
+    "Bottom",
+    "call",
+    "call_validator",
+    "package_member",
+    "std_package",
+]
