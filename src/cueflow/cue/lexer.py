@@ -29,10 +29,12 @@ class Token:
     text), `string` (value: `(is_bytes, parts)`), `attr` (value: `(name, body)`),
     `eof`, and each operator or punctuation text. A comma inserted at a newline
     has kind `,` and value `newline`. `first` tells whether the token is the
-    first one on its line (doc comments attach only to such tokens).
+    first one on its line (doc comments attach only to such tokens). `pos` is
+    filled in by the parser when a node needs it, so nodes built from one token
+    share one position.
     """
 
-    __slots__ = ("col", "first", "kind", "line", "value")
+    __slots__ = ("col", "first", "kind", "line", "pos", "value")
 
     def __init__(self, kind: str, value: Any, line: int, col: int, first: bool) -> None:
         self.kind = kind
@@ -40,6 +42,7 @@ class Token:
         self.line = line
         self.col = col
         self.first = first
+        self.pos: Pos | None = None
 
     def __repr__(self) -> str:
         return f"Token({self.kind!r}, {self.value!r}, {self.line}:{self.col})"

@@ -109,7 +109,10 @@ class _Parser:
         return toks[min(self.i + n, len(toks) - 1)]
 
     def pos(self, tok: Token) -> ast.Pos:
-        return ast.Pos(self.filename, tok.line, tok.col)
+        pos = tok.pos
+        if pos is None:
+            pos = tok.pos = ast.Pos(self.filename, tok.line, tok.col)
+        return pos
 
     def fail(self, message: str, tok: Token | None = None) -> NoReturn:
         raise CueSyntaxError(message, positions=[self.pos(tok or self.tok)])
