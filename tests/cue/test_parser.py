@@ -960,6 +960,10 @@ def test_positions_after_multiline_strings() -> None:
         ("import 1", "expected ',' or newline or end of file after declaration, found '1'", "1:8"),
         ('import ("a" 1)', "expected ',' or ')' in import list, found '1'", "1:13"),
         ('import "\\(x)"', "import path must be a plain double-quoted string", "1:8"),
+        ('import "a b"', "invalid import path: 'a b'", "1:8"),
+        ('import ""', "invalid import path: ''", "1:8"),
+        ('import "x/y:z:w"', "invalid import path: 'x/y:z:w'", "1:8"),
+        ('import #s "strings"', "cannot import package as definition identifier", "1:8"),
     ],
 )
 def test_syntax_errors_name_what_was_expected(source: str, message: str, where: str) -> None:

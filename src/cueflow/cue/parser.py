@@ -43,6 +43,8 @@ _KEYWORD_AS_NAME = frozenset({":", "=", "?", ",", "eof"})
 _MULTIPLIERS = {
     p + i: (1024 if i else 1000) ** (n + 1) for n, p in enumerate("KMGTP") for i in ("", "i")
 }
+# Characters an import path may not hold (before its optional `:package` suffix).
+_IMPORT_ILLEGAL = frozenset("!\"#$%&'()*,:;<=>?[\\]^{|}`\ufffd \t")
 # Tokens that end an ellipsis with no type: `...` then one of these.
 _ELLIPSIS_END = frozenset({",", "}", "]", ")", "eof"})
 
@@ -191,6 +193,8 @@ class _Parser:
         alias = None
         if first.kind == "ident":
             alias = str(first.value)
+            if alias.startswith(("#", "_#")):
+                self.fail("cannot import package as definition identifier")
             self.advance()
         tok = self.tok
         if tok.kind != "string":
@@ -198,8 +202,12 @@ class _Parser:
         is_bytes, parts = tok.value
         if is_bytes or len(parts) != 1:
             self.fail("import path must be a plain double-quoted string", tok)
+        path = str(parts[0])
+        location = path.rpartition(":")[0] if ":" in path else path
+        if not location or any(c in _IMPORT_ILLEGAL or not c.isprintable() for c in location):
+            self.fail(f"invalid import path: {path!r}", tok)
         self.advance()
-        return ast.ImportSpec(self.pos(first), str(parts[0]), alias)
+        return ast.ImportSpec(self.pos(first), path, alias)
 
     def end_decl(self, closing: str) -> None:
         kind = self.tok.kind
