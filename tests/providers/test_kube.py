@@ -65,12 +65,32 @@ async def test_apply_rejects_bad_input(ctx: ProviderContext, args: dict, message
 
 async def test_without_clusters_the_error_says_how_to_add_one(bare_ctx: ProviderContext) -> None:
     with pytest.raises(ProviderError, match="cueflow cluster add local"):
-        await kube.read(bare_ctx, {"value": configmap("a")})
+        await kube.apply(bare_ctx, {"value": configmap("a")})
+    read = await kube.read(bare_ctx, {"value": configmap("a")})
+    assert "cueflow cluster add local" in read["err"]
 
 
-async def test_unknown_cluster_fails(ctx: ProviderContext) -> None:
+async def test_unknown_cluster_fails_apply_and_patch_and_reports_in_err_elsewhere(
+    ctx: ProviderContext,
+) -> None:
     with pytest.raises(ProviderError, match='cluster "eu" is not registered'):
         await kube.apply(ctx, {"cluster": "eu", "value": configmap("a")})
+    with pytest.raises(ProviderError, match='cluster "eu" is not registered'):
+        await kube.patch(ctx, {"cluster": "eu", "value": configmap("a"), "patch": {}})
+    for function in (kube.read, kube.delete, kube.list_objects):
+        result = await function(ctx, {"cluster": "eu", "value": configmap("a")})
+        assert 'cluster "eu" is not registered' in result["err"], function
+
+
+async def test_unreachable_cluster_is_named(
+    ctx: ProviderContext, kv: SqlStore, tmp_path: Path
+) -> None:
+    async with run_emulator() as gone:
+        await clusters.add_cluster(kv, "gone", gone.write_kubeconfig(tmp_path / "gone.yaml"))
+    with pytest.raises(ProviderError, match=r'cluster "gone" at http://127.0.0.1:\d+ is unreachable'):
+        await kube.apply(ctx, {"cluster": "gone", "value": configmap("a")})
+    read = await kube.read(ctx, {"cluster": "gone", "value": configmap("a")})
+    assert "is unreachable" in read["err"]
 
 
 async def test_cluster_argument_routes_every_function(

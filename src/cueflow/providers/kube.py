@@ -21,6 +21,7 @@ __all__ = [
     "LAST_APPLIED",
     "LAST_APPLIED_TIME",
     "PACKAGE_PATH",
+    "ClusterUnavailable",
     "apply",
     "apply_in_parallel",
     "apply_object",
@@ -42,16 +43,21 @@ RUN_NAMESPACE_LABEL = "workflowrun.oam.dev/namespace"
 Obj = dict[str, Any]
 
 
+class ClusterUnavailable(ProviderError):
+    """The task's cluster is not registered or cannot be reached."""
+
+
 async def kube_client(ctx: ProviderContext, args: dict[str, Any]) -> clusters.KubeClient:
-    """The client for `args["cluster"]`; a missing or unknown cluster is a ProviderError."""
+    """The client for `args["cluster"]`; an unknown or unreachable cluster raises
+    `ClusterUnavailable`, a cluster name that is not a string a plain ProviderError."""
     cluster = params.optional_str(args, "cluster")
     if ctx.clusters is None:
-        raise ProviderError("no Kubernetes cluster is available to this run; add one with "
-                            "`cueflow cluster add local --kubeconfig FILE`")
+        raise ClusterUnavailable("no Kubernetes cluster is available to this run; add one "
+                                 "with `cueflow cluster add local --kubeconfig FILE`")
     try:
         client: clusters.KubeClient = await ctx.clusters.client(cluster)
     except clusters.ClusterError as exc:
-        raise ProviderError(str(exc)) from exc
+        raise ClusterUnavailable(str(exc)) from exc
     return client
 
 
@@ -153,10 +159,10 @@ async def read(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
     api_version, kind, name, namespace = _identity(value)
     if not name:
         raise ProviderError("value.metadata.name is required to read an object")
-    client = await kube_client(ctx, args)
     try:
+        client = await kube_client(ctx, args)
         return {"value": await client.get(api_version, kind, name, namespace)}
-    except clusters.KubeError as exc:
+    except (clusters.KubeError, ClusterUnavailable) as exc:
         return {"value": value, "err": str(exc)}
 
 
@@ -174,11 +180,11 @@ async def list_objects(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
     selection = params.optional_object(args, "filter") or {}
     namespace = params.optional_str(selection, "namespace")
     labels = params.string_map(selection, "matchingLabels")
-    client = await kube_client(ctx, args)
     try:
+        client = await kube_client(ctx, args)
         return {"values": await client.list(api_version, kind, namespace,
                                             _label_selector(labels))}
-    except clusters.KubeError as exc:
+    except (clusters.KubeError, ClusterUnavailable) as exc:
         return {"err": str(exc)}
 
 
@@ -188,17 +194,17 @@ async def delete(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
     value = params.require_object(args, "value")
     api_version, kind, name, namespace = _identity(value)
     selection = params.optional_object(args, "filter")
-    client = await kube_client(ctx, args)
+    if selection is None and not name:
+        raise ProviderError("value.metadata.name (or a filter) is required to delete")
     try:
+        client = await kube_client(ctx, args)
         if selection is not None:
             await client.delete_collection(
                 api_version, kind, params.optional_str(selection, "namespace", namespace),
                 _label_selector(params.string_map(selection, "matchingLabels")))
-        elif not name:
-            raise ProviderError("value.metadata.name (or a filter) is required to delete")
         else:
             await client.delete(api_version, kind, name, namespace)
-    except clusters.KubeError as exc:
+    except (clusters.KubeError, ClusterUnavailable) as exc:
         return {"err": str(exc)}
     return {}
 
