@@ -507,6 +507,12 @@ def test_comma_insertion(source: str, expected: list[str] | None) -> None:
         assert result == expected
 
 
+def test_a_comment_keeps_the_comma_before_a_leading_colon() -> None:
+    assert error_of("a // c\n: 1") == ("expected operand, found ':'", "t.cue:2:1")
+    assert error_of("a\n// c\n: 1") == ("expected operand, found ':'", "t.cue:3:1")
+    assert decls("a: 1 // c\nb: 2 +// d\n3") == ["a: 1", "b: (+ 2 3)"]
+
+
 def test_no_comma_after_an_operator_at_line_end() -> None:
     message, where = error_of("a: 1\n== 2")
     assert message == "expected operand, found '=='"

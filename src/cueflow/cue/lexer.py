@@ -182,11 +182,18 @@ class _Lexer:
                 first = True
                 continue
             elif group == "comment":
-                if first and not interpolation:
+                if interpolation:
+                    continue
+                if first:  # a comment on a line of its own: a doc comment candidate
                     text = m.group(group)[2:]
                     if text[:1] == " ":
                         text = text[1:]
                     self.comments[line] = text.rstrip("\r")
+                    if last == "newline":
+                        last = ","  # the comma stays, even before a line starting with `,`/`:`
+                elif last in comma_after:  # the comment ends the line: insert the comma here
+                    append(Token(",", "newline", line, start - line_start + 1, False))
+                    last = ","
                 continue
             elif group == "plain":  # a string without escapes or interpolations
                 text = m.group(group)[1:-1]
