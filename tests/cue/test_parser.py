@@ -361,7 +361,7 @@ def test_parsing_a_template_is_fast() -> None:
     source = DEPLOY_STEP + NOTIFY_STEP.split(")\n", 1)[1]  # about 170 lines
     parse_file(source)
     best = min(_timed(lambda: parse_file(source)) for _ in range(5))
-    assert best < 0.02  # typically 3 ms; generous for loaded CI machines
+    assert best < 0.05  # about 3 ms on an idle machine; generous for loaded CI runners
 
 
 def _timed(run: Any) -> float:
