@@ -45,7 +45,7 @@ from cueflow.model import (
     validate_steps,
 )
 from cueflow.providers.base import ClusterAccess, ProviderPackage, SecretAccess
-from cueflow.store.base import LogLine, NotFound, Record, Store
+from cueflow.store.base import LogLine, NotFound, Record, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +108,8 @@ class _Run:
     waiters: list[asyncio.Future[Record]] = field(default_factory=list)
     watchers: list[asyncio.Queue[Event | None]] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)
+    first_write: asyncio.Future[Record] | None = None
+    record: Record | None = None  # as last written
     log_seq: int | None = None
 
     @property
@@ -168,8 +170,11 @@ class Engine:
         for run in runs:
             if run.timer is not None:
                 run.timer.cancel()
-            if run.task is not None:
-                run.task.cancel()
+            # let a pass in progress finish its store write: cancelling it mid-transaction
+            # would leave the database connection unusable
+            async with run.lock:
+                if run.task is not None:
+                    run.task.cancel()
         for run in runs:
             if run.task is not None:
                 with contextlib.suppress(asyncio.CancelledError):
@@ -244,12 +249,19 @@ class Engine:
                 record = await self._persist(current)
             current.wake.set()
             return record
+        try:
+            existing: Record | None = await self.store.get(obj.KIND, namespace, name)
+        except NotFound:
+            existing = None
+        if existing is not None and existing.finished and existing.doc.get("spec") == obj.spec.to_dict():
+            return existing  # applying a finished run unchanged does nothing
         obj.status = None
-        state = RunState(run=obj)
-        run = _Run(state=state)
-        record = await self._persist(run)
+        run = _Run(state=RunState(run=obj))
+        # The first pass runs before the first write: steps without side effects need no
+        # earlier write, and the pass checkpoints before any provider call.
+        run.first_write = asyncio.get_running_loop().create_future()
         self._launch(run)
-        return record
+        return await run.first_write
 
     async def _workflow(self, namespace: str, name: str) -> Workflow | None:
         found = self._workflows.get((namespace, name))
@@ -407,13 +419,17 @@ class Engine:
             await run.wake.wait()
             run.wake.clear()
             async with run.lock:
-                phase = await self._pass(run)
-            if phase in FINISHED_RUN_PHASES:
+                try:
+                    phase = await self._pass(run)
+                except StoreError as exc:
+                    logger.error("run %s/%s: the store failed, retrying: %s", *run.key, exc)
+                    self._retry_later(run)
+                    continue
+            if phase in FINISHED_RUN_PHASES and run.record is not None:
                 self._runs.pop(run.key, None)
-                record = await self.get(*run.key)
                 for future in run.waiters:
                     if not future.done():
-                        future.set_result(record)
+                        future.set_result(run.record)
                 for queue in run.watchers:
                     queue.put_nowait(None)
                 return
@@ -577,16 +593,27 @@ class Engine:
         doc = state.run.to_dict()
         doc[ENGINE_STATE_KEY] = {"context": state.store, "journal": state.journal}
         status = state.status
-        record = await self.store.put(
-            Record(
-                WorkflowRun.KIND,
-                namespace,
-                name,
-                doc,
-                phase=status.status or "",
-                finished=status.finished,
+        try:
+            record = await self.store.put(
+                Record(
+                    WorkflowRun.KIND,
+                    namespace,
+                    name,
+                    doc,
+                    phase=status.status or "",
+                    finished=status.finished,
+                )
             )
-        )
+        except StoreError as exc:
+            if run.first_write is not None and not run.first_write.done():
+                run.first_write.set_exception(exc)
+                self._runs.pop(run.key, None)
+                if run.task is not None:
+                    run.task.cancel()
+            raise
+        run.record = record
+        if run.first_write is not None and not run.first_write.done():
+            run.first_write.set_result(record)
         if run.watchers:
             event = Event("status", namespace, name, status.status or "", doc.get("status"))
             for queue in run.watchers:
