@@ -145,13 +145,42 @@ ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
     ("list.Range", (0, 5, 0), "step must be non zero"),
     ("list.Range", (5, 0, 1), "end must be greater than start"),
     ("list.Sum", (["a"],), "as number"),
+]
+
+# A failing validator: (function, arguments, the reason `check` gives); a direct call is false.
+FAILED_VALIDATIONS: list[tuple[str, tuple[Any, ...], str]] = [
     ("list.MinItems", ([1, 2], 3), "len(list) < MinItems(3) (2 < 3)"),
     ("list.MaxItems", ([1, 2], 1), "len(list) > MaxItems(1) (2 > 1)"),
     ("list.UniqueItems", ([1, D("1.0")],), "equal value (1) at position 0 and 1"),
+    ("list.UniqueItems", (["a", "b", "a"],), 'equal value ("a") at position 0 and 2'),
     ("list.UniqueItems", ([{"a": 1}, 2, {"a": 1}],), "equal values at position 0 and 2"),
     ("struct.MinFields", ({"a": 1}, 2), "len(fields) < MinFields(2) (1 < 2)"),
     ("struct.MaxFields", ({"a": 1, "b": 2}, 1), "len(fields) > MaxFields(1) (2 > 1)"),
+    ("strings.MinRunes", ("héllo", 6), ""),
 ]
+
+
+@pytest.mark.parametrize(
+    ("function", "args", "reason"), FAILED_VALIDATIONS, ids=[f[0] for f in FAILED_VALIDATIONS]
+)
+def test_failed_validation_is_false_with_a_reason(
+    function: str, args: tuple[Any, ...], reason: str
+) -> None:
+    package, _, name = function.rpartition(".")
+    member = PACKAGES[package][name]
+    assert isinstance(member, Builtin)
+    assert member(*args) is False
+    assert member.check(*args) == reason
+
+
+def test_check_passes_and_reports_call_errors() -> None:
+    minimum = PACKAGES["list"]["MinItems"]
+    duration = PACKAGES["time"]["Duration"]
+    assert isinstance(minimum, Builtin) and isinstance(duration, Builtin)
+    assert minimum.check([1, 2], 2) is None
+    assert duration.check("1m30s") is None
+    with pytest.raises(BuiltinError, match='unknown unit "x"'):
+        duration.check("1x")
 
 
 @pytest.mark.parametrize(

@@ -189,10 +189,12 @@ CASES: list[Case] = [
         expect=True,
         why="v0.14 compares numbers by value (1 == 1.0) inside list.Contains",
     ),
-    # Failing validators are errors in v0.14 (false in v0.4): see test_std.py.
     c("list.UniqueItems([1, 2, 3])", "list.UniqueItems", [1, 2, 3]),
+    c("list.UniqueItems([1, 2, 1])", "list.UniqueItems", [1, 2, 1]),
     c("list.MinItems([1, 2], 2)", "list.MinItems", [1, 2], 2),
+    c("list.MinItems([1, 2], 3)", "list.MinItems", [1, 2], 3),
     c("list.MaxItems([1, 2], 3)", "list.MaxItems", [1, 2], 3),
+    c("list.MaxItems([1, 2], 1)", "list.MaxItems", [1, 2], 1),
     c("list.Sum([1, 2, 3])", "list.Sum", [1, 2, 3]),
     c("list.Sum([1, 2.5])", "list.Sum", [1, D("2.5")]),
     c(
@@ -350,6 +352,7 @@ CASES: list[Case] = [
         why="v0.4 panics",
     ),
     c("struct.MaxFields({a: 1}, 2)", "struct.MaxFields", {"a": 1}, 2),
+    c("struct.MaxFields({a: 1, b: 2}, 1)", "struct.MaxFields", {"a": 1, "b": 2}, 1),
     # encoding/json
     c('json.Marshal({b: 1, a: [1, 2], c: "x"})', "json.Marshal", {"b": 1, "a": [1, 2], "c": "x"}),
     c(

@@ -111,7 +111,7 @@ _MULTIPLIERS = {
     "Ti": 1024**4,
     "Pi": 1024**5,
 }
-_PREFIXED = {"0x": 16, "0o": 8, "0b": 2, "0X": 16, "0O": 8, "0B": 2}
+_PREFIXED = {"0x": (16, "hexadecimal"), "0o": (8, "octal"), "0b": (2, "binary")}
 _DECIMAL_RE = re.compile(r"(?:\d(?:_?\d)*)?(?:\.(?:\d(?:_?\d)*)?)?(?:[eE][+-]?\d+)?")
 
 
@@ -122,15 +122,21 @@ def parse_number_literal(text: str) -> int | Decimal:
     """
     sign = -1 if text.startswith("-") else 1
     body = text[1:] if text[:1] in "+-" else text
-    if body[:2] in _PREFIXED:
-        digits = body[2:]
-        if not digits or digits.startswith("_") or digits.endswith("_") or "__" in digits:
-            raise ValueError("invalid number literal")
-        return sign * int(digits.replace("_", ""), _PREFIXED[body[:2]])
+    if body[:2].lower() in _PREFIXED:
+        base, name = _PREFIXED[body[:2].lower()]
+        digits = body[2:].replace("_", "")
+        if not digits or body.endswith("_") or "__" in body:
+            raise ValueError(f'illegal {name} number "{text}"')
+        try:
+            return sign * int(digits, base)
+        except ValueError:
+            raise ValueError(f'illegal {name} number "{text}"') from None
     multiplier = next(
         (m for m in ("Ki", "Mi", "Gi", "Ti", "Pi", "K", "M", "G", "T", "P") if body.endswith(m)), ""
     )
     body = body[: len(body) - len(multiplier)]
+    if body.endswith("_") or "__" in body or "_." in body or "._" in body:
+        raise ValueError("illegal '_' in number")
     if (
         not body
         or body == "."

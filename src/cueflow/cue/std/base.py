@@ -8,10 +8,13 @@ evaluator's own value types.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from cueflow.cue.numbers import format_number
 
 # The kinds a parameter or result may declare. A kind may also be two kinds joined
 # by "|" ("bytes|string": either is accepted, and the result has the argument's kind).
@@ -25,11 +28,11 @@ class BuiltinError(Exception):
 
 
 class ValidationError(BuiltinError):
-    """A validator's argument does not satisfy it (`len(list) < MinItems(3) (2 < 3)`).
+    """Raised by a validator whose argument does not satisfy it, with the reason.
 
-    CUE reports it as `invalid value <v> (does not satisfy <validator>): <message>`
-    rather than as a failed call; plain `False` results get the same text without
-    the message.
+    `Builtin.__call__` turns it into `False` (a direct call `list.MinItems([1], 3)`
+    is false in CUE); `Builtin.check` returns the reason, which CUE shows as
+    `invalid value [1] (does not satisfy list.MinItems(3)): len(list) < MinItems(3) (1 < 3)`.
     """
 
 
@@ -38,9 +41,9 @@ class Builtin:
     """One callable member of a standard-library package.
 
     `validator` marks a function that may be written with its first argument left
-    out (`strings.MinRunes(3)`): the evaluator then calls it with the constrained
-    value in front and fails the value when the result is false. CUE allows this
-    for every function whose result is a bool.
+    out (`strings.MinRunes(3)`): the evaluator then runs `check` with the
+    constrained value in front. CUE allows this for every function whose result
+    is a bool.
     """
 
     name: str
@@ -51,7 +54,24 @@ class Builtin:
     variadic: bool = False
 
     def __call__(self, *args: Any) -> Any:
-        """Call the function, turning Python failures into `BuiltinError`."""
+        """Call the function; failures raise `BuiltinError`, a failed validation is False."""
+        try:
+            return self._run(args)
+        except ValidationError:
+            return False
+
+    def check(self, *args: Any) -> str | None:
+        """Run as a validator: None when satisfied, else the reason ("" if none is given).
+
+        Raises `BuiltinError` when the call itself fails (`time.Duration("1x")`).
+        """
+        try:
+            result = self._run(args)
+        except ValidationError as exc:
+            return str(exc)
+        return None if result is True else ""
+
+    def _run(self, args: tuple[Any, ...]) -> Any:
         try:
             return self.fn(*args)
         except BuiltinError:
@@ -120,6 +140,46 @@ def decimal_result(d: Decimal) -> int | Decimal:
 def is_number(value: object) -> bool:
     """A CUE number: an int (not a bool) or a Decimal."""
     return isinstance(value, Decimal) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def cue_text(value: object) -> str:
+    """A concrete value as CUE writes it in a message: `1`, `"a"`, `[1,2]`, `{a: 1}`."""
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else str(value).lower()
+    if isinstance(value, int | Decimal):
+        return format_number(value)
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bytes):
+        return "'" + value.decode("utf-8", "backslashreplace").replace("'", "\\'") + "'"
+    if isinstance(value, list):
+        return "[" + ",".join(cue_text(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{k}:{cue_text(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def kind_of(value: object) -> str:
+    """The CUE kind name of a concrete Python value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    names = {Decimal: "float", str: "string", bytes: "bytes", dict: "struct", list: "list"}
+    return names.get(type(value), type(value).__name__)
+
+
+def strings_of(values: list[Any], argument: int = 0) -> list[str]:
+    """A list argument that must hold only strings (`strings.Join`, `list.SortStrings`)."""
+    for i, value in enumerate(values):
+        if not isinstance(value, str):
+            raise BuiltinError(
+                f"invalid list element {i} in argument {argument} to call: "
+                f"cannot use value {cue_text(value)} ({kind_of(value)}) as string"
+            )
+    return values
 
 
 def cue_equal(a: object, b: object) -> bool:

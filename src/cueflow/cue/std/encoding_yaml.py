@@ -308,18 +308,42 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
-def _documents(data: str | bytes) -> list[Any]:
+def _yaml_error(exc: yaml.YAMLError) -> BuiltinError:
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    where = f"{mark.line + 1}:{mark.column + 1}: " if mark is not None else ""
+    return BuiltinError(f"{where}{problem}")
+
+
+def unmarshal_stream(data: str | bytes) -> list[Any]:
+    """Every document of a YAML stream; an empty stream is one null document."""
     try:
-        return list(yaml.load_all(as_text(data), Loader=_Loader))
+        documents = list(yaml.load_all(as_text(data), Loader=_Loader))
     except yaml.YAMLError as exc:
-        raise BuiltinError(f"yaml: {exc}".replace("\n", " ")) from exc
+        raise _yaml_error(exc) from exc
+    return documents or [None]
 
 
 def unmarshal(data: str | bytes) -> Any:
-    documents = _documents(data)
-    if len(documents) > 1:
-        raise BuiltinError("yaml: expected a single document")
-    return documents[0] if documents else None
+    """The single document of a YAML text; a second document is an error, even a broken one."""
+    text = as_text(data)
+    loader = _Loader(text)
+    try:
+        if not loader.check_node():
+            return None
+        value = loader.construct_document(loader.get_node())
+        if not loader.check_event(yaml.StreamEndEvent):
+            start = loader.peek_event().end_mark
+            rest = text[start.index :]
+            skipped = len(rest) - len(re.sub(r"^(?:\s|#[^\n]*)*", "", rest))
+            before = text[: start.index + skipped]
+            line, column = before.count("\n") + 1, len(before) - before.rfind("\n")
+            raise BuiltinError(f"{line}:{column}: expected a single YAML document")
+        return value
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc) from exc
+    finally:
+        loader.dispose()
 
 
 MEMBERS = package(
@@ -328,6 +352,6 @@ MEMBERS = package(
         ("Marshal", marshal, "_", "string"),
         ("MarshalStream", marshal_stream, "_", "string"),
         ("Unmarshal", unmarshal, "bytes|string", "_"),
-        ("UnmarshalStream", _documents, "bytes|string", "_"),
+        ("UnmarshalStream", unmarshal_stream, "bytes|string", "_"),
     ],
 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,9 +20,12 @@ from cueflow.cue.std.base import (
     BuiltinError,
     ValidationError,
     cue_equal,
+    cue_text,
     decimal_result,
     is_number,
+    kind_of,
     package,
+    strings_of,
 )
 
 MAX_REPEAT = 1_000_000
@@ -69,35 +71,18 @@ def is_sorted(xs: list[Any], cmp: object) -> bool:
     return all(order.key_compare(a, b) <= 0 for a, b in itertools.pairwise(xs))
 
 
-def _strings(xs: list[Any]) -> list[str]:
-    for x in xs:
-        if not isinstance(x, str):
-            raise BuiltinError(f"cannot use value {x!r} as string")
-    return xs
-
-
 def concat(lists: list[Any]) -> list[Any]:
     out: list[Any] = []
     for item in lists:
         if not isinstance(item, list):
-            raise BuiltinError(f"cannot use value {item!r} (type {_kind(item)}) as list")
+            raise BuiltinError(f"cannot use value {cue_text(item)} (type {kind_of(item)}) as list")
         out.extend(item)
     return out
 
 
-def _kind(value: object) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    return {Decimal: "float", str: "string", bytes: "bytes", dict: "struct", list: "list"}.get(
-        type(value), "null"
-    )
-
-
 def flatten_n(xs: Any, depth: int) -> list[Any]:
     if not isinstance(xs, list):
-        raise BuiltinError(f"cannot use value {xs!r} (type {_kind(xs)}) as list")
+        raise BuiltinError(f"cannot use value {cue_text(xs)} (type {kind_of(xs)}) as list")
     out: list[Any] = []
     for item in xs:
         if isinstance(item, list) and depth != 0:
@@ -155,25 +140,14 @@ def unique_items(xs: list[Any]) -> bool:
             if cue_equal(a, xs[j]):
                 if isinstance(a, dict | list):
                     raise ValidationError(f"equal values at position {i} and {j}")
-                raise ValidationError(f"equal value ({_text(a)}) at position {i} and {j}")
+                raise ValidationError(f"equal value ({cue_text(a)}) at position {i} and {j}")
     return True
-
-
-def _text(value: Any) -> str:
-    """A scalar as CUE prints it in a message."""
-    if value is None or isinstance(value, bool):
-        return {None: "null", True: "true", False: "false"}[value]
-    if isinstance(value, int | Decimal):
-        return numbers.format_number(value)
-    if isinstance(value, bytes):
-        return repr(value)[1:]
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _numbers(xs: list[Any]) -> list[int | Decimal]:
     for x in xs:
         if not is_number(x):
-            raise BuiltinError(f"cannot use value {x!r} (type {_kind(x)}) as number")
+            raise BuiltinError(f"cannot use value {cue_text(x)} (type {kind_of(x)}) as number")
     return xs
 
 
@@ -250,9 +224,9 @@ MEMBERS = package(
         ("Sum", sum_, "list", "number"),
         ("Sort", sort, "list _", "list"),
         ("SortStable", sort, "list _", "list"),
-        ("SortStrings", lambda xs: sorted(_strings(xs)), "list", "list"),
+        ("SortStrings", lambda xs: sorted(strings_of(xs)), "list", "list"),
         ("IsSorted", is_sorted, "list _", "bool"),
-        ("IsSortedStrings", lambda xs: _strings(xs) == sorted(xs), "list", "bool"),
+        ("IsSortedStrings", lambda xs: strings_of(xs) == sorted(xs), "list", "bool"),
     ],
     {"Ascending": ASCENDING, "Descending": DESCENDING},
 )

@@ -44,9 +44,8 @@ def _decimal(fn: Callable[[Decimal], Decimal]) -> Callable[[Number], Number]:
 
 
 def _log2(x: Decimal) -> Decimal:
-    wide = numbers.CONTEXT.copy()
-    wide.prec += 10
-    return numbers.CONTEXT.plus(wide.divide(wide.ln(x), wide.ln(Decimal(2))))
+    """ln(x) / ln(2), each rounded to 34 digits as CUE does (so the last digit matches)."""
+    return numbers.quo(numbers.CONTEXT.ln(x), numbers.CONTEXT.ln(Decimal(2)))
 
 
 def _cbrt(x: Decimal) -> Decimal:
@@ -87,6 +86,28 @@ def _float64(fn: Callable[..., float]) -> Callable[..., Decimal]:
         return numbers.from_float64(result)
 
     return apply
+
+
+def jacobi(x: int, y: int) -> int:
+    """The Jacobi symbol (x/y) for odd y, as Go's big.Jacobi."""
+    if y % 2 == 0:
+        raise BuiltinError(f"big: invalid 2nd argument to Int.Jacobi: need odd integer but got {y}")
+    a, b, result = x, y, 1
+    if b < 0:
+        if a < 0:
+            result = -1
+        b = -b
+    a %= b
+    while a:
+        while a % 2 == 0:
+            a //= 2
+            if b % 8 in (3, 5):
+                result = -result
+        a, b = b, a
+        if a % 4 == 3 and b % 4 == 3:
+            result = -result
+        a %= b
+    return result if b == 1 else 0
 
 
 def _ilogb(x: Number) -> int:
@@ -191,6 +212,7 @@ MEMBERS = package(
         ("Pow10", lambda n: decimal_result(Decimal(1).scaleb(n)), "int", "number"),
         ("Signbit", lambda x: Decimal(x).is_signed(), "number", "bool"),
         ("Ilogb", _ilogb, "number", "int"),
+        ("Jacobi", jacobi, "int int", "int"),
         ("Atan2", _float64(math.atan2), "number number", "number"),
         ("Hypot", _float64(math.hypot), "number number", "number"),
         ("Mod", _float64(math.fmod), "number number", "number"),

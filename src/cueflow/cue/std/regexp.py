@@ -32,6 +32,11 @@ _POSIX = {
 }
 
 
+def _syntax(problem: str, fragment: str) -> BuiltinError:
+    """Go's regexp syntax error text."""
+    return BuiltinError(f"error parsing regexp: {problem}: `{fragment}`")
+
+
 def translate(pattern: str) -> str:
     """An RE2 pattern in Python `re` syntax; raises BuiltinError where `re` cannot follow."""
     multiline = bool(re.search(r"\(\?[a-zA-Z]*m", pattern))
@@ -48,9 +53,9 @@ def translate(pattern: str) -> str:
                 i = len(pattern) if end < 0 else end + 2
                 continue
             if nxt in "pP":
-                raise BuiltinError(
-                    f"error parsing regexp: Unicode classes are not supported: `{pattern}`"
-                )
+                raise _syntax("Unicode classes are not supported", pattern)
+            if nxt in "123456789":
+                raise _syntax("invalid escape sequence", char + nxt)
             out.append("\\Z" if nxt == "z" and not in_class else char + nxt)
             i += 2
             continue
@@ -58,7 +63,7 @@ def translate(pattern: str) -> str:
             posix = re.match(r"\[:(\^?)(\w+):\]", pattern[i:])
             if posix and posix.group(2) in _POSIX:
                 if posix.group(1):
-                    raise BuiltinError(f"error parsing regexp: negated POSIX class in `{pattern}`")
+                    raise _syntax("negated POSIX classes are not supported", pattern)
                 out.append(_POSIX[posix.group(2)])
                 i += posix.end()
                 continue
@@ -77,7 +82,9 @@ def translate(pattern: str) -> str:
                     out.append("\\]" if lead == "]" else lead)
                     i += 1
             continue
-        elif pattern.startswith("(?<", i) and pattern[i + 3 : i + 4] not in ("=", "!"):
+        elif pattern.startswith(("(?=", "(?!", "(?<=", "(?<!", "(?>"), i):
+            raise _syntax("invalid or unsupported Perl syntax", pattern[i : i + 3])
+        elif pattern.startswith("(?<", i):
             out.append("(?P<")
             i += 3
             continue
@@ -86,10 +93,22 @@ def translate(pattern: str) -> str:
             i += 1
             continue
         elif re.match(r"\(\?[imsU-]*U", pattern[i:]):
-            raise BuiltinError(f"error parsing regexp: the U flag is not supported: `{pattern}`")
+            raise _syntax("the U flag is not supported", pattern)
         out.append(char)
         i += 1
     return "".join(out)
+
+
+# Python's `re` complaints, in Go's words.
+_GO_PROBLEMS = {
+    "unbalanced parenthesis": "unexpected )",
+    "missing ), unterminated subpattern": "missing closing )",
+    "unterminated character set": "missing closing ]",
+    "nothing to repeat": "missing argument to repetition operator",
+    "multiple repeat": "invalid nested repetition operator",
+    "bad escape": "invalid escape sequence",
+    "bad character range": "invalid character class range",
+}
 
 
 @functools.lru_cache(maxsize=256)
@@ -97,7 +116,8 @@ def compile_go(pattern: str) -> re.Pattern[str]:
     try:
         return re.compile(translate(pattern))
     except re.error as exc:
-        raise BuiltinError(f"error parsing regexp: {exc}: `{pattern}`") from exc
+        problem = next((go for py, go in _GO_PROBLEMS.items() if exc.msg.startswith(py)), exc.msg)
+        raise _syntax(problem, pattern) from exc
 
 
 def _matches(pattern: str, s: str, n: int) -> list[re.Match[str]]:

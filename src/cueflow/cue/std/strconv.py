@@ -13,14 +13,14 @@ import unicodedata
 from decimal import ROUND_HALF_EVEN, Decimal
 
 from cueflow.cue.numbers import from_float64, parse_number_literal
-from cueflow.cue.std.base import BuiltinError, package
+from cueflow.cue.std.base import BuiltinError, kind_of, package
 
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PREFIX_BASES = {"0b": 2, "0o": 8, "0x": 16}
 
 
 def format_int(i: int, base: int) -> str:
-    if not 2 <= base <= 36:
+    if not 2 <= base <= 62:
         raise BuiltinError(f"invalid base {base}")
     if i == 0:
         return "0"
@@ -56,7 +56,7 @@ def _parse_big(func: str, s: str, base: int) -> int:
             if body.startswith("_") or body.endswith("_") or "__" in body:
                 raise error
             body = body.replace("_", "")
-    elif not 2 <= base <= 62:
+    elif not 2 <= base <= 36:
         raise BuiltinError(f'strconv.{func}: parsing "{s}": invalid base {base}')
     if not body or not all(c.lower() in _DIGITS[:base] for c in body):
         raise error
@@ -247,6 +247,8 @@ def format_float(f: int | Decimal, fmt: str | int, prec: int, bit_size: int) -> 
     if isinstance(fmt, str):
         if len(fmt) != 1:
             raise BuiltinError("expected single character string")
+    elif not isinstance(fmt, int) or isinstance(fmt, bool):
+        raise BuiltinError(f"unexpected kind {kind_of(fmt)}")
     elif not 0 <= fmt <= 255:
         raise BuiltinError(f"format value {fmt} out of range [0, 255]")
     else:

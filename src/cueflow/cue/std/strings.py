@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from cueflow.cue.std.base import BuiltinError, as_bytes, package
+from cueflow.cue.std.base import BuiltinError, as_bytes, package, strings_of
 
 MAX_REPEAT = 1_000_000
 _LATIN1_SPACE = frozenset("\t\n\v\f\r \x85\xa0")
@@ -141,10 +141,7 @@ def fields(s: str) -> list[str]:
 
 
 def join(elems: list[str], sep: str) -> str:
-    for elem in elems:
-        if not isinstance(elem, str):
-            raise BuiltinError(f"cannot use value {elem!r} as string")
-    return sep.join(elems)
+    return sep.join(strings_of(elems))
 
 
 def trim_space(s: str) -> str:

@@ -340,13 +340,22 @@ def parse_time(layout: str, value: str) -> GoTime:
         if hour > 12:
             raise BuiltinError(f'parsing time "{value}": hour out of range')
         hour = hour % 12 + (12 if pm else 0)
+    for name, number, low, high in (
+        ("month", month, 1, 12),
+        ("day", day, 1, 31),
+        ("hour", hour, 0, 23),
+        ("minute", minute, 0, 59),
+        ("second", second, 0, 59),
+    ):
+        if not low <= number <= high:
+            raise BuiltinError(f'parsing time "{value}": {name} out of range')
     try:
         if year_day:
             wall = datetime(year, 1, 1, hour, minute, second) + timedelta(days=year_day - 1)
         else:
             wall = datetime(year, month, day, hour, minute, second)
-    except ValueError as exc:
-        raise BuiltinError(f'parsing time "{value}": {exc}') from exc
+    except (ValueError, OverflowError) as exc:
+        raise BuiltinError(f'parsing time "{value}": day out of range') from exc
     return GoTime(wall, nanos, offset, zone)
 
 
