@@ -121,7 +121,7 @@ def parse_number_literal(text: str) -> int | Decimal:
     Raises ValueError when `text` is not a number literal.
     """
     sign = -1 if text.startswith("-") else 1
-    body = text[1:] if text[:1] in "+-" else text
+    body = text[1:] if text[:1] in ("+", "-") else text
     if body[:2].lower() in _PREFIXED:
         base, name = _PREFIXED[body[:2].lower()]
         digits = body[2:].replace("_", "")

@@ -12,12 +12,15 @@ import binascii
 import hashlib
 from collections.abc import Callable
 
-from cueflow.cue.std.base import BuiltinError, as_bytes, package
+from cueflow.cue.std.base import BuiltinError, as_bytes, cue_text, kind_of, package
 
 
 def _check_encoding(encoding: object) -> None:
     if encoding is not None:
-        raise BuiltinError("base64: unsupported encoding: cannot use value other than null")
+        raise BuiltinError(
+            "base64: unsupported encoding: "
+            f"cannot use value {cue_text(encoding)} (type {kind_of(encoding)}) as null"
+        )
 
 
 def b64_encode(encoding: object, data: str | bytes) -> str:
@@ -37,11 +40,16 @@ def b64_decode(encoding: object, text: str) -> bytes:
 
 
 def _first_bad_base64(text: str) -> int:
+    """Where Go's decoder stops: the first byte outside the alphabet, or the unfinished quantum."""
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-    for i, char in enumerate(text):
+    data = text.rstrip("=")
+    for i, char in enumerate(data):
         if char not in alphabet:
-            return i if char != "=" or i % 4 < 2 else len(text.rstrip("="))
-    return len(text) - len(text) % 4
+            return i
+    padding = len(text) - len(data)
+    if padding and (len(text) % 4 or padding > 2):
+        return len(data) + (padding if len(text) % 4 else 0)
+    return len(data) - len(data) % 4
 
 
 def b64_encoded_len(encoding: object, n: int) -> int:

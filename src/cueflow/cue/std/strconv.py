@@ -42,7 +42,7 @@ def _parse_big(func: str, s: str, base: int) -> int:
     """Go's big.Int SetString: optional sign, base 0 reads 0b/0o/0x/0 prefixes and `_`."""
     error = BuiltinError(f'strconv.{func}: parsing "{s}": invalid syntax')
     body, sign = s, 1
-    if body[:1] in "+-" and body:
+    if body[:1] in ("+", "-"):
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
     if base == 0:

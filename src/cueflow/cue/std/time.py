@@ -39,7 +39,7 @@ def parse_duration(text: str) -> int:
     """Go's time.ParseDuration: "1h30m", "1.5s", "-2ms", "0" (int nanoseconds)."""
     invalid = BuiltinError(f'time: invalid duration "{text}"')
     body, sign = text, 1
-    if body[:1] in "+-":
+    if body[:1] in ("+", "-"):
         sign = -1 if body[0] == "-" else 1
         body = body[1:]
     if body == "0":
