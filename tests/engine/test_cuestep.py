@@ -342,3 +342,21 @@ async def test_message_action_and_spec_context_override(cue_harness):
         context={"name": "override"},
     )
     assert steps_of(status)["m"]["message"] == "override"
+
+
+async def test_debug_mode_keeps_each_steps_value(cue_harness):
+    doc_steps = [
+        step("p", "plain"),
+        {"name": "g", "type": "step-group", "subSteps": [step("sub", "plain")]},
+    ]
+    from engine_harness import run_doc
+
+    doc = run_doc(doc_steps, name="dbg")
+    doc["metadata"]["annotations"] = {"workflowrun.oam.dev/debug": "true"}
+    await cue_harness.engine.apply(doc)
+    await cue_harness.settle()
+    record = await cue_harness.store.get("WorkflowRun", "default", "dbg")
+    ids = {n: e["id"] for n, e in steps_of(record.doc["status"]).items()}
+    debug = record.doc["cueflowState"]["debug"]
+    assert set(debug) == {ids["p"], ids["sub"]}
+    assert "score: 99" in debug[ids["p"]]

@@ -77,6 +77,13 @@ class CueScope:
         self.value = value
         self.context = context
 
+    def render(self) -> str:
+        """The value as CUE text, for debug snapshots."""
+        try:
+            return self.value.to_cue()
+        except cue.CueError as exc:
+            return f"// cannot render the value: {exc}"
+
     def lookup(self, expression: str) -> Any:
         path = parse_reference(expression)
         if path is not None:

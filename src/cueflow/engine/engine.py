@@ -253,7 +253,11 @@ class Engine:
             existing: Record | None = await self.store.get(obj.KIND, namespace, name)
         except NotFound:
             existing = None
-        if existing is not None and existing.finished and existing.doc.get("spec") == obj.spec.to_dict():
+        if (
+            existing is not None
+            and existing.finished
+            and existing.doc.get("spec") == obj.spec.to_dict()
+        ):
             return existing  # applying a finished run unchanged does nothing
         obj.status = None
         run = _Run(state=RunState(run=obj))
@@ -592,6 +596,8 @@ class Engine:
             run.logs = []
         doc = state.run.to_dict()
         doc[ENGINE_STATE_KEY] = {"context": state.store, "journal": state.journal}
+        if state.debug:
+            doc[ENGINE_STATE_KEY]["debug"] = state.debug
         status = state.status
         try:
             record = await self.store.put(
@@ -636,6 +642,7 @@ def _load_state(record: Record) -> RunState:
         run=run,
         store=private.get("context") or {"vars": {}},
         journal=private.get("journal") or {},
+        debug=private.get("debug") or {},
     )
 
 

@@ -93,6 +93,7 @@ def restart_run(state: RunState) -> None:
     state.run.status = WorkflowRunStatus()
     state.store = {"vars": {}}
     state.journal.clear()
+    state.debug.clear()
     state.drop_counters()
 
 

@@ -49,6 +49,7 @@ from cueflow.model.paths import get_path, parse_reference, set_path
 from cueflow.model.variables import VariableError, read_variable, write_variable
 
 STEP_GROUP = "step-group"
+DEBUG_ANNOTATION = "workflowrun.oam.dev/debug"
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz123456789"
 _SLACK = timedelta(milliseconds=10)
 
@@ -74,6 +75,8 @@ class RunState:
     """The context store of spec 2.12: `vars` plus `<id>.resumeTimeStamp`-style keys."""
     journal: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     """Provider results of the open attempt of each step id (StepJournal entries)."""
+    debug: dict[str, str] = field(default_factory=dict)
+    """Debug mode (spec 2.16): the last evaluated value of each step id, as CUE text."""
     failed_times: dict[str, int] = field(default_factory=dict)
     backoff_times: dict[str, int] = field(default_factory=dict)
     backoff_reason: dict[str, str] = field(default_factory=dict)
@@ -168,6 +171,8 @@ class EnginePass:
         self.index: dict[str, StepStatusBase] = {}
         self.extra_names: dict[str, StepStatusBase] = {}
         self.specs: dict[str, StepBase] = {}
+        annotations = state.run.metadata.annotations or {}
+        self.debug = annotations.get(DEBUG_ANNOTATION) == "true"
 
     # --- time and finished-ness -------------------------------------------------------
 
@@ -213,6 +218,7 @@ class EnginePass:
         )
         self.state.store = {"vars": {}}
         self.state.journal.clear()
+        self.state.debug.clear()
         self.state.drop_counters()
 
     def build_index(self) -> None:
@@ -622,6 +628,8 @@ class EnginePass:
                 op.terminated = True
             scope = await self.evaluate(step, group, status, op, basic, entry, timed_out)
         self.state.journal.pop(step_id, None)  # the attempt is over: its calls are not replayed
+        if self.debug and scope is not None and hasattr(scope, "render"):
+            self.state.debug[step_id] = scope.render()
         if self.finished(status):
             self.write_outputs(step, status, scope or DataScope(basic), skipped=skip)
         return status, op

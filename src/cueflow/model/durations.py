@@ -38,9 +38,13 @@ def parse_duration(text: str) -> timedelta:
     while pos < len(body):
         match = _PART.match(body, pos)
         if match is None:
-            if re.match(r"\d+\.?\d*|\.\d+", body[pos:]):
+            number = re.match(r"(\d+\.?\d*|\.\d+)([^\d.]*)", body[pos:])
+            if number is None:
+                raise DurationError(f'time: invalid duration "{text}"')
+            if not number.group(2):
                 raise DurationError(f'time: missing unit in duration "{text}"')
-            raise DurationError(f'time: invalid duration "{text}"')
+            unit = re.match(r"[^\d.]+", number.group(2))
+            raise DurationError(f'time: unknown unit "{unit.group(0) if unit else ""}" in duration "{text}"')
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         pos = match.end()
     return timedelta(seconds=sign * total)
