@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 
 import pytest
 
@@ -167,11 +168,12 @@ async def test_watch_streams_changes_and_resumes(registry: clusters.ClusterRegis
     events: list[tuple[str, str]] = []
 
     async def collect(resource_version: str, count: int) -> None:
-        async for event in kube.watch("v1", "ConfigMap", "default", resource_version,
-                                      timeout_seconds=5):
-            events.append((event["type"], event["object"]["metadata"]["name"]))
-            if len(events) == count:
-                return
+        stream = kube.watch("v1", "ConfigMap", "default", resource_version, timeout_seconds=5)
+        async with contextlib.aclosing(stream):
+            async for event in stream:
+                events.append((event["type"], event["object"]["metadata"]["name"]))
+                if len(events) == count:
+                    return
 
     watcher = asyncio.create_task(collect("", 3))
     await asyncio.sleep(0.2)
@@ -188,7 +190,8 @@ async def test_watch_honours_label_selector(registry: clusters.ClusterRegistry) 
     kube = await registry.client("")
     await kube.create(configmap("a", app="x"))
     await kube.create(configmap("b", app="y"))
-    seen = []
-    async for event in kube.watch("v1", "ConfigMap", label_selector="app=y", timeout_seconds=1):
-        seen.append(event["object"]["metadata"]["name"])
-    assert seen == ["b"]
+    events = kube.watch("v1", "ConfigMap", label_selector="app=y", timeout_seconds=5)
+    async with contextlib.aclosing(events):
+        async for event in events:
+            assert event["object"]["metadata"]["name"] == "b"  # without a selector: "a"
+            break

@@ -25,7 +25,7 @@ from cueflow.testing.serving import serve
 
 async def echo(request: Request) -> Response:
     if request.url.path == "/slow":
-        await asyncio.sleep(2)
+        await asyncio.sleep(0.5)
     if request.url.path.startswith("/status/"):
         return Response("custom", status_code=int(request.url.path.rsplit("/", 1)[1]),
                         headers={"X-Reason": "asked"})
@@ -103,9 +103,9 @@ async def test_error_status_is_a_result_not_a_failure(server: str) -> None:
 
 
 async def test_timeout_fails_with_the_limit(server: str) -> None:
-    with pytest.raises(ProviderError, match=r"GET .*/slow: no answer within 0.2s"):
+    with pytest.raises(ProviderError, match=r"GET .*/slow: no answer within 0.1s"):
         await http.HttpProvider().do(ctx_with(), {"url": f"{server}/slow",
-                                                  "request": {"timeout": "200ms"}})
+                                                  "request": {"timeout": "100ms"}})
 
 
 async def test_unreachable_server_fails() -> None:
