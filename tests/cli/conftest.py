@@ -15,17 +15,49 @@ import pytest
 
 from cueflow import store
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-
-Cli = Callable[..., subprocess.CompletedProcess[str]]
-
 
 def _command() -> list[str]:
     script = shutil.which("cueflow")
     if script is not None:
         return [script]
     return [sys.executable, "-c", "from cueflow.cli.main import app; app()"]
+
+
+class Cli:
+    """`cli("get", "runs")` runs `cueflow get runs` with CUEFLOW_HOME set to `home`."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.command = _command()
+        self.env = {
+            **os.environ,
+            "CUEFLOW_HOME": str(home),
+            "NO_COLOR": "1",
+            "TERM": "dumb",
+            "COLUMNS": "200",
+        }
+        self.env.pop("CUEFLOW_STORE_URL", None)
+
+    def __call__(self, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*self.command, *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=self.home.parent,
+        )
+
+    def start(self, *args: str) -> subprocess.Popen[str]:
+        """Start `cueflow ARGS` in the background."""
+        return subprocess.Popen(
+            [*self.command, *args],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=self.home.parent,
+        )
 
 
 @pytest.fixture
@@ -37,28 +69,7 @@ def home(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def cli(home: Path) -> Cli:
-    """`cli("get", "runs")` runs `cueflow get runs` with CUEFLOW_HOME set to `home`."""
-    env = {
-        **os.environ,
-        "CUEFLOW_HOME": str(home),
-        "NO_COLOR": "1",
-        "TERM": "dumb",
-        "COLUMNS": "200",
-    }
-    env.pop("CUEFLOW_STORE_URL", None)
-
-    def run(*args: str, timeout: float = 120, **kwargs: Any) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*_command(), *args],
-            env={**env, **kwargs.pop("env", {})},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=kwargs.pop("cwd", home.parent),
-            **kwargs,
-        )
-
-    return run
+    return Cli(home)
 
 
 @pytest.fixture

@@ -1,16 +1,19 @@
-"""`cueflow def ...`: checking step definitions before they are applied."""
+"""`cueflow def ...`: checking step definitions and trying them out before they are applied."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cueflow import model, store
+from cueflow import cue, model, store
 from cueflow.cli._documents import DEFINITION, load_path
-from cueflow.cli._session import BadInput, Session
-from cueflow.definitions.catalog import DefinitionError, parse_definition
+from cueflow.cli._session import DEFAULT_NAMESPACE, BadInput, Session, parse_assignments
+from cueflow.cli._templates import Templates
+from cueflow.definitions.catalog import Catalog, DefinitionError, parse_definition
+from cueflow.providers.registry import default_packages
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -70,3 +73,78 @@ def _admit(obj: model.Resource) -> bool:
         model.name_steps(steps)
         model.validate_steps(steps)
     return True
+
+
+@app.command()
+def render(
+    ctx: typer.Context,
+    type_name: Annotated[str, typer.Argument(metavar="TYPE", help="The step type.")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="key=value of the step's parameter (repeatable)."),
+    ] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", "-f", help="Look for TYPE among the definitions of this file."),
+    ] = None,
+    namespace: Annotated[
+        str, typer.Option("--namespace", "-n", help="Namespace of stored definitions.")
+    ] = DEFAULT_NAMESPACE,
+) -> None:
+    """Dry run: show TYPE's template rendered with the parameters, and the provider calls it
+    would make. Nothing is executed."""
+    session: Session = ctx.obj
+
+    async def command(opened: store.SqlStore) -> None:
+        parameter = parse_assignments(param or [], "--param")
+        template = await _find_template(opened, type_name, file, namespace)
+        templates = Templates(default_packages(kv=opened))
+        error = templates.parameter_error(template, type_name, parameter)
+        if error is not None:
+            raise BadInput(f"parameters do not fit step type {type_name!r}: {error}")
+        context = {"name": "dry-run", "namespace": namespace, "stepName": type_name}
+        value = templates.compile(template, type_name, parameter, context)
+        if isinstance(value.error, cue.CueSyntaxError):
+            raise BadInput(f"{type_name}: template does not compile: {value.error}")
+        session.out.print(
+            f"// {type_name} rendered with parameter {json.dumps(parameter)}", markup=False
+        )
+        session.out.print(value.to_cue(), markup=False, highlight=False)
+        calls = templates.provider_calls(value)
+        session.out.print(
+            f"\n// provider calls it would make ({len(calls)}, none executed):", markup=False
+        )
+        for call in calls:
+            head = f"//   {call.path}: {call.provider}.{call.function}"
+            if call.arguments is None:
+                session.out.print(
+                    f"{head} (needs earlier results: {call.missing})", markup=False, soft_wrap=True
+                )
+            else:
+                session.out.print(
+                    f"{head} {json.dumps(call.arguments)}", markup=False, soft_wrap=True
+                )
+
+    session.execute(command)
+
+
+async def _find_template(
+    opened: store.SqlStore, type_name: str, file: Path | None, namespace: str
+) -> str:
+    """TYPE's template: from `--file`, else stored in `namespace`, else built in."""
+    if file is not None:
+        for item in load_path(file):
+            obj = item.obj
+            if isinstance(obj, model.WorkflowStepDefinition) and obj.metadata.name == type_name:
+                return obj.template
+        raise BadInput(f"{file}: no WorkflowStepDefinition named {type_name!r}")
+    try:
+        record = await opened.get(DEFINITION, namespace, type_name)
+    except store.NotFound:
+        found = Catalog().get(type_name)
+        if found is None:
+            raise BadInput(
+                f"unknown step type {type_name!r}: not built in and not stored in {namespace!r}"
+            ) from None
+        return found.template
+    return model.WorkflowStepDefinition.model_validate(record.doc).template

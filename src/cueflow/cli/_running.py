@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import typer
 from rich.live import Live
 
-from cueflow import model, store
+from cueflow import engine, model, store
 from cueflow.cli._documents import (
     DEFINITION,
     RUN,
@@ -37,14 +37,15 @@ from cueflow.cli._session import (
     Session,
     parse_assignments,
 )
+from cueflow.cli._templates import Templates
 from cueflow.definitions.catalog import Catalog
+from cueflow.providers.base import ProviderPackage
+from cueflow.providers.registry import default_packages
 
 REQUEST_INTERVAL = 0.5
 """Seconds between looks at the store for operations other `cueflow` processes recorded."""
 
 STEP_GROUP = "step-group"
-EMBEDDED_TYPES = frozenset({STEP_GROUP, "suspend"})
-"""Step types the engine implements itself, whatever the catalogs hold."""
 SHARED_NAMESPACE = "vela-system"
 """Definitions stored here are visible from every namespace."""
 
@@ -87,7 +88,8 @@ def run(
                 **(run_obj.spec.context or {}),
                 **parse_assignments(context, "--context"),
             }
-        await _check_step_types(opened, target, loaded)
+        packages = default_packages(kv=opened)
+        await _check_steps(opened, target, loaded, Templates(packages))
         namespace, name = namespace_of(run_obj), run_obj.metadata.name
         owner = f"cueflow run {file.name} (pid {os.getpid()})"
         if not await opened.acquire_engine_lock(owner):
@@ -96,7 +98,7 @@ def run(
                 f"another engine ({holder}) owns this store; stop it first, or use another --home"
             )
         await _clear_previous(opened, namespace, name)
-        final = await _run_embedded(session, opened, loaded, target, output)
+        final = await _run_embedded(session, opened, loaded, target, output, packages)
         doc = _public(final.doc)
         if output is not None:
             session.out.print(dump(doc, output), markup=False, highlight=False)
@@ -121,69 +123,88 @@ def _the_run(file: Path, loaded: list[Loaded]) -> Loaded:
     return runs[0]
 
 
-async def _check_step_types(opened: store.SqlStore, target: Loaded, loaded: list[Loaded]) -> None:
-    """Every step type must exist: in the file, the store or the built-in library."""
+async def _check_steps(
+    opened: store.SqlStore, target: Loaded, loaded: list[Loaded], templates: Templates
+) -> None:
+    """Every step type must exist (in the file, the store or the built-in library) and every
+    step's properties must fit its template's `parameter`."""
     run_obj = target.obj
     assert isinstance(run_obj, model.WorkflowRun)
     namespace = namespace_of(run_obj)
     spec = run_obj.spec
+    source: Loaded | None = target
     if spec.workflow_spec is not None:
-        steps, source, prefix = spec.workflow_spec.steps, target, ["spec", "workflowSpec", "steps"]
+        steps, prefix = spec.workflow_spec.steps, ["spec", "workflowSpec", "steps"]
     else:
-        ref = spec.workflow_ref or ""
-        workflows = [
-            item
-            for item in loaded
-            if item.obj.kind == WORKFLOW
-            and item.obj.metadata.name == ref
-            and namespace_of(item.obj) == namespace
-        ]
-        if workflows:
-            workflow = workflows[0].obj
-            assert isinstance(workflow, model.Workflow)
-            steps, source, prefix = workflow.steps, workflows[0], ["steps"]
-        else:
-            try:
-                record = await opened.get(WORKFLOW, namespace, ref)
-            except store.NotFound:
-                raise BadInput(
-                    f"{target.where(['spec', 'workflowRef'])}: Workflow {ref!r} not found in "
-                    f"namespace {namespace!r}"
-                ) from None
-            steps, source, prefix = model.Workflow.model_validate(record.doc).steps, None, []
-    known_here = {
-        item.obj.metadata.name
+        steps, source = await _referenced_steps(opened, target, loaded, namespace)
+        prefix = ["steps"]
+    in_file = {
+        item.obj.metadata.name: item.obj.template
         for item in loaded
-        if item.obj.kind == DEFINITION and namespace_of(item.obj) in (namespace, SHARED_NAMESPACE)
+        if isinstance(item.obj, model.WorkflowStepDefinition)
+        and namespace_of(item.obj) in (namespace, SHARED_NAMESPACE)
     }
     builtin = Catalog()
     for i, step in enumerate(steps):
         for j, item in enumerate([step, *(step.sub_steps or [])]):
-            type_name = item.type
-            if type_name in EMBEDDED_TYPES or type_name in known_here:
-                continue
-            if builtin.get(type_name) is not None:
-                continue
-            if await _stored_definition(opened, namespace, type_name):
-                continue
             path: list[str | int] = [*prefix, i] if j == 0 else [*prefix, i, "subSteps", j - 1]
-            where = (
-                source.where([*path, "type"]) if source is not None else str(target.source.filename)
+
+            def where(*more: str, path: list[str | int] = path) -> str:
+                return source.where([*path, *more]) if source else target.source.filename
+
+            if item.type == STEP_GROUP:
+                continue
+            template = in_file.get(item.type) or await _stored_template(
+                opened, namespace, item.type
             )
-            raise BadInput(
-                f"{where}: step {item.name or path[-1]!r}: unknown step type {type_name!r} "
-                "(not built in, not in the file, not stored; see `cueflow get definitions`)"
-            )
+            if template is None:
+                found = builtin.get(item.type)
+                template = found.template if found is not None else None
+            if template is None:
+                raise BadInput(
+                    f"{where('type')}: step {item.name or path[-1]!r}: unknown step type "
+                    f"{item.type!r} (not built in, not in the file, not stored; see "
+                    "`cueflow get definitions`)"
+                )
+            error = templates.parameter_error(template, item.type, item.properties or {})
+            if error is not None:
+                raise BadInput(
+                    f"{where('properties')}: step {item.name!r}: properties do not fit step "
+                    f"type {item.type!r}: {error}"
+                )
 
 
-async def _stored_definition(opened: store.SqlStore, namespace: str, type_name: str) -> bool:
+async def _referenced_steps(
+    opened: store.SqlStore, target: Loaded, loaded: list[Loaded], namespace: str
+) -> tuple[list[model.WorkflowStep], Loaded | None]:
+    """The steps of the Workflow a run refers to, from the file or else from the store."""
+    assert isinstance(target.obj, model.WorkflowRun)
+    ref = target.obj.spec.workflow_ref or ""
+    for item in loaded:
+        if (
+            isinstance(item.obj, model.Workflow)
+            and item.obj.metadata.name == ref
+            and namespace_of(item.obj) == namespace
+        ):
+            return item.obj.steps, item
+    try:
+        record = await opened.get(WORKFLOW, namespace, ref)
+    except store.NotFound:
+        raise BadInput(
+            f"{target.where(['spec', 'workflowRef'])}: Workflow {ref!r} not found in "
+            f"namespace {namespace!r}"
+        ) from None
+    return model.Workflow.model_validate(record.doc).steps, None
+
+
+async def _stored_template(opened: store.SqlStore, namespace: str, type_name: str) -> str | None:
     for ns in (namespace, SHARED_NAMESPACE):
         try:
-            await opened.get(DEFINITION, ns, type_name)
+            record = await opened.get(DEFINITION, ns, type_name)
         except store.NotFound:
             continue
-        return True
-    return False
+        return model.WorkflowStepDefinition.model_validate(record.doc).template
+    return None
 
 
 async def _clear_previous(opened: store.SqlStore, namespace: str, name: str) -> None:
@@ -206,10 +227,11 @@ async def _run_embedded(
     loaded: list[Loaded],
     target: Loaded,
     output: Format | None,
+    packages: dict[str, ProviderPackage],
 ) -> store.Record:
-    from cueflow import engine
-
-    eng = engine.Engine(opened, catalog=BuiltinCatalog(), settings=engine.EngineSettings())
+    eng = engine.Engine(
+        opened, packages=packages, catalog=BuiltinCatalog(), settings=engine.EngineSettings()
+    )
     await eng.start()
     requests = asyncio.create_task(_take_requests(eng), name="cueflow run: requests")
     try:
@@ -228,9 +250,7 @@ async def _run_embedded(
         await eng.stop()
 
 
-async def _apply(eng: Any, item: Loaded) -> store.Record:
-    from cueflow import engine
-
+async def _apply(eng: engine.Engine, item: Loaded) -> store.Record:
     try:
         record: store.Record = await eng.apply(item.obj.to_dict())
     except engine.EngineError as error:
@@ -238,38 +258,41 @@ async def _apply(eng: Any, item: Loaded) -> store.Record:
     return record
 
 
-async def _take_requests(eng: Any) -> None:
+async def _take_requests(eng: engine.Engine) -> None:
     """Act on suspend/resume/... that other `cueflow` commands record in the store."""
     while True:
         await asyncio.sleep(REQUEST_INTERVAL)
         await eng.take_requests()
 
 
-async def _show_live(session: Session, eng: Any, namespace: str, name: str) -> None:
+async def _show_live(session: Session, eng: engine.Engine, namespace: str, name: str) -> None:
+    """Redraw the step tree on each status event; print log lines once they are stored.
+
+    Lines are read from the store (in order, none missed even if the run got ahead of the
+    subscription); the engine stores them before it announces the status change."""
+    key = f"{namespace}/{name}"
+    printed = 0
+
+    async def print_new_lines() -> None:
+        nonlocal printed
+        for line in await eng.store.logs(key, after_seq=printed):
+            print_log_line(session, line)
+            printed = line.seq
+
     record = await eng.get(namespace, name)
     with Live(run_tree(_public(record.doc)), console=session.out, refresh_per_second=8) as live:
         async for event in eng.watch(namespace, name):
-            if event.kind == "log":
-                print_log_line(
-                    session,
-                    store.LogLine(
-                        run=f"{namespace}/{name}",
-                        step=event.step,
-                        seq=0,
-                        time=event.time,
-                        level=event.level,
-                        text=event.text,
-                    ),
-                )
-            elif event.kind == "status" and event.status is not None:
+            if event.kind == "status" and event.status is not None:
+                await print_new_lines()
                 live.update(run_tree({**_public(record.doc), "status": event.status}))
+        await print_new_lines()
         final = await eng.get(namespace, name)
         live.update(run_tree(_public(final.doc)))
+    if not session.out.is_terminal:
+        session.out.line()  # a live display that never animated ends without a newline
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
-    from cueflow import engine
-
     return engine.public_document(doc)
 
 

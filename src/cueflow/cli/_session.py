@@ -125,7 +125,7 @@ def split_name(text: str, namespace: str | None) -> tuple[str, str]:
 
 
 def parse_assignments(pairs: list[str], what: str) -> dict[str, Any]:
-    """`k=v` pairs into a dict; values are read as YAML scalars (`3` is a number)."""
+    """`k=v` pairs into a dict; values are read as YAML (`3` is a number, `{a: 1}` a map)."""
     import yaml
 
     result: dict[str, Any] = {}
@@ -137,5 +137,5 @@ def parse_assignments(pairs: list[str], what: str) -> dict[str, Any]:
             value = yaml.safe_load(raw) if raw else ""
         except yaml.YAMLError:
             value = raw
-        result[key] = value if isinstance(value, str | int | float | bool) else raw
+        result[key] = raw if value is None else value
     return result
