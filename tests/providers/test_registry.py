@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import re
+import socket
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from cueflow.providers import registry
-from cueflow.providers.base import ENTRY_POINT_GROUP
+from cueflow.providers.base import ENTRY_POINT_GROUP, ProviderError
+from cueflow.testing.doubles import provider_context
 
 EXPECTED = {
     "vela/kube": ("kube", 6), "vela/http": ("http", 1), "vela/builtin": ("builtin", 6),
@@ -91,3 +93,13 @@ def test_broken_plugins_are_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(registry.PluginError, match=rf'"{name}".*{message}'):
         registry.plugin_packages()
+
+
+async def test_http_timeout_is_configurable() -> None:
+    with socket.socket() as listener:  # accepts connections but never answers
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        do = registry.default_packages(http_timeout=0.2)["vela/http"].functions["do"]
+        with pytest.raises(ProviderError, match=r"no answer within 0\.2s"):
+            await do(provider_context(), {"url": f"http://127.0.0.1:{port}/"})

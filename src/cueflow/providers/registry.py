@@ -14,6 +14,7 @@ import logging
 from importlib import metadata
 from typing import Any, Protocol
 
+from cueflow.providers import config, email, http, kube, metrics, op, time, util
 from cueflow.providers.base import ENTRY_POINT_GROUP, ProviderPackage
 
 __all__ = ["KeyValue", "PluginError", "default_packages", "plugin_packages"]
@@ -60,15 +61,16 @@ def plugin_packages(group: str = ENTRY_POINT_GROUP) -> dict[str, ProviderPackage
     return found
 
 
-def default_packages(*, kv: KeyValue | None = None) -> dict[str, ProviderPackage]:
+def default_packages(
+    *, kv: KeyValue | None = None, http_timeout: float = http.DEFAULT_TIMEOUT
+) -> dict[str, ProviderPackage]:
     """Every built-in package and every plugin, by import path (`vela/kube`, ...).
 
-    `kv` keeps configs when the run has no default cluster. A plugin may not replace a
-    built-in package; it is skipped with a warning.
+    `kv` keeps configs when the run has no default cluster; `http_timeout` is the seconds
+    an HTTP request may take when the template sets no `request.timeout`. A plugin may not
+    replace a built-in package; it is skipped with a warning.
     """
-    from cueflow.providers import config, email, http, kube, metrics, op, time, util
-
-    http_provider = http.HttpProvider()
+    http_provider = http.HttpProvider(http_timeout)
     email_provider = email.EmailProvider()
     config_provider = config.ConfigProvider(kv)
     builtin = _builtin_package()

@@ -328,7 +328,10 @@ def _add(doc: Any, parts: list[str], value: Any) -> Any:
 class KubeEmulator:
     """The in-memory API: a Starlette app plus the objects it serves."""
 
-    def __init__(self, kinds: tuple[KindInfo, ...] = COMMON_KINDS) -> None:
+    def __init__(self, kinds: tuple[KindInfo, ...] = COMMON_KINDS,
+                 history: int = EVENT_LOG_SIZE) -> None:
+        self.history = history
+        """How many change events a watch can resume from."""
         self.kinds: dict[tuple[str, str, str], KindInfo] = {}
         self.objects: dict[tuple[str, str], dict[tuple[str, str], Obj]] = {}
         self.events: list[tuple[int, str, tuple[str, str], Obj]] = []
@@ -501,7 +504,7 @@ class KubeEmulator:
         self.revision += 1
         obj["metadata"]["resourceVersion"] = str(self.revision)
         self.events.append((self.revision, event, (info.group, info.plural), copy.deepcopy(obj)))
-        del self.events[:-EVENT_LOG_SIZE]
+        del self.events[:-self.history]
         asyncio.get_running_loop().create_task(self._notify())
 
     async def _notify(self) -> None:

@@ -1,0 +1,93 @@
+"""Emulator behaviour seen over raw HTTP (the parts KubeClient does not use)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from cueflow.testing.kube_emulator import KubeEmulator
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[tuple[KubeEmulator, httpx.AsyncClient]]:
+    emulator = KubeEmulator(history=3)
+    transport = httpx.ASGITransport(app=emulator.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://k8s") as client:
+        yield emulator, client
+
+
+CM = "/api/v1/namespaces/default/configmaps"
+
+
+async def test_discovery_lists_groups_and_resources(api) -> None:
+    _, client = api
+    assert (await client.get("/api")).json()["versions"] == ["v1"]
+    groups = {g["name"] for g in (await client.get("/apis")).json()["groups"]}
+    assert {"apps", "batch", "core.oam.dev", "apiextensions.k8s.io"} <= groups
+    resources = (await client.get("/apis/apps/v1")).json()["resources"]
+    assert {"name": "deployments/status", "singularName": "", "namespaced": True,
+            "kind": "Deployment", "verbs": ["get", "patch", "update"]} in resources
+    assert (await client.get("/apis/nope/v1")).status_code == 404
+
+
+async def test_generate_name_and_identity_checks(api) -> None:
+    _, client = api
+    made = (await client.post(CM, json={"metadata": {"generateName": "cm-"}})).json()
+    assert made["metadata"]["name"].startswith("cm-") and len(made["metadata"]["name"]) == 8
+    wrong = await client.post(CM, json={"metadata": {"name": "x", "namespace": "other"}})
+    assert (wrong.status_code, wrong.json()["reason"]) == (400, "BadRequest")
+    nameless = await client.post(CM, json={"metadata": {}})
+    assert nameless.status_code == 422 and "metadata.name: Required value" in \
+        nameless.json()["message"]
+    assert (await client.post(CM, content=b"[")).status_code == 400
+
+
+async def test_put_merge_and_json_patches(api) -> None:
+    _, client = api
+    await client.post(CM, json={"metadata": {"name": "a"}, "data": {"x": "1", "y": "2"}})
+    current = (await client.get(f"{CM}/a")).json()
+    current["data"] = {"z": "3"}
+    assert (await client.put(f"{CM}/a", json=current)).json()["data"] == {"z": "3"}
+    stale = await client.put(f"{CM}/a", json=current)
+    assert stale.status_code == 409
+    merged = await client.patch(f"{CM}/a", content=json.dumps({"data": {"z": None, "w": "4"}}),
+                                headers={"Content-Type": "application/merge-patch+json"})
+    assert merged.json()["data"] == {"w": "4"}
+    patched = await client.patch(f"{CM}/a", content=json.dumps([
+        {"op": "add", "path": "/data/v", "value": "5"},
+        {"op": "move", "from": "/data/w", "path": "/data/u"},
+        {"op": "remove", "path": "/data/v"}]),
+        headers={"Content-Type": "application/json-patch+json"})
+    assert patched.json()["data"] == {"u": "4"}
+    unknown = await client.patch(f"{CM}/a", content=b"{}",
+                                 headers={"Content-Type": "text/plain"})
+    assert unknown.status_code == 415
+
+
+async def test_selectors_reject_garbage(api) -> None:
+    _, client = api
+    bad = await client.get(CM, params={"labelSelector": "a in b"})
+    assert bad.status_code == 400 and "unable to parse requirement" in bad.json()["message"]
+
+
+async def test_watch_from_an_expired_version_is_gone(api) -> None:
+    _, client = api
+    for name in "abcdef":
+        await client.post(CM, json={"metadata": {"name": name}})
+    gone = await client.get(CM, params={"watch": "true", "resourceVersion": "1"})
+    assert gone.status_code == 410 and gone.json()["reason"] == "Expired"
+    recent = await client.get(CM, params={"watch": "1", "resourceVersion": "5",
+                                          "timeoutSeconds": "1"})
+    lines = [json.loads(line) for line in recent.text.splitlines()]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in lines] == [("ADDED", "f")]
+
+
+async def test_cluster_scoped_kinds_ignore_namespaces(api) -> None:
+    _, client = api
+    await client.post("/api/v1/namespaces", json={"metadata": {"name": "team"}})
+    listed = (await client.get("/api/v1/namespaces")).json()
+    assert [n["metadata"]["name"] for n in listed["items"]] == ["team"]
+    assert "namespace" not in listed["items"][0]["metadata"]
