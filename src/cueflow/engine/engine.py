@@ -138,7 +138,7 @@ class Engine:
         self.clusters = clusters
         self.secrets = secrets
         self.store = store
-        self.packages = dict(packages) if packages is not None else _default_packages()
+        self.packages = dict(packages) if packages is not None else _default_packages(store)
         self.catalog = catalog
         self.settings = settings or EngineSettings()
         self.clock: Clock = clock or SystemClock()
@@ -646,8 +646,7 @@ def _load_state(record: Record) -> RunState:
     )
 
 
-def _default_packages() -> dict[str, ProviderPackage]:
-    from cueflow.providers import builtin
+def _default_packages(store: Store) -> dict[str, ProviderPackage]:
+    from cueflow.providers.registry import default_packages
 
-    package = builtin.package()
-    return {package.path: package}
+    return default_packages(kv=store)
