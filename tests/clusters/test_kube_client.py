@@ -100,6 +100,9 @@ async def test_status_subresource_is_separate(registry: clusters.ClusterRegistry
     ignored = await kube.patch("apps/v1", "Deployment", "d", "default",
                                {"status": {"readyReplicas": 9}})
     assert ignored["status"] == {"readyReplicas": 1}
+    replaced = await kube.replace({**ignored, "spec": {"replicas": 7},
+                                   "status": {"readyReplicas": 2}}, subresource="status")
+    assert (replaced["spec"], replaced["status"]) == ({"replicas": 1}, {"readyReplicas": 2})
 
 
 async def test_server_side_apply_creates_then_updates(

@@ -169,9 +169,12 @@ class KubeClient:
         return await self._call("post", resource.path(namespace=namespace), body=body,
                                 content_type="application/json")
 
-    async def replace(self, obj: Obj) -> Obj:
+    async def replace(self, obj: Obj, subresource: str = "") -> Obj:
+        """PUT the whole object (or only its `status` with `subresource="status"`); a stale
+        `metadata.resourceVersion` raises KubeConflict."""
         resource, name, namespace = await self._locate(obj)
-        return await self._call("put", resource.path(name=name, namespace=namespace),
+        path = resource.path(name=name, namespace=namespace)
+        return await self._call("put", f"{path}/{subresource}" if subresource else path,
                                 body=_with_namespace(obj, namespace),
                                 content_type="application/json")
 
