@@ -189,6 +189,79 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("md5.Sum", ("abc",), bytes.fromhex("900150983cd24fb0d6963f7d28e17f72")),
     ("list.Range", (0, 3, D("0.5")), [0, D("0.5"), 1, D("1.5"), 2, D("2.5")]),
     ("list.Avg", ([4, 8, 12],), 8),
+    # net (CUE v0.14 tests)
+    ("net.SplitHostPort", ("[::%lo0]:80",), ["::%lo0", "80"]),
+    ("net.JoinHostPort", ("2001:db8::1", 80), "[2001:db8::1]:80"),
+    ("net.JoinHostPort", ([192, 30, 4, 2], 80), "192.30.4.2:80"),
+    ("net.IPv4", ("2001:db8::1",), False),
+    ("net.IP", ("0:0:0:0:0:0:23.23.23.23",), True),
+    ("net.LoopbackIP", ([127, 0, 0, 1],), True),
+    ("net.ToIP16", ("127.0.0.1",), [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 127, 0, 0, 1]),
+    ("net.IPCIDR", ("2001:db8:a0b:12f0::1/32",), True),
+    ("net.PathEscape", ("foo/bar",), "foo%2Fbar"),
+    ("net.QueryUnescape", ("f%25o+x",), "f%o x"),
+    ("net.AddIP", ("127.0.0.1/8", 2), "127.0.0.3/8"),
+    ("net.AddIP", ("::ffff:127.0.0.1", 1), "::ffff:127.0.0.2"),
+    ("net.AddIPCIDR", ("2001:db8:1111:2222::/64", 1), "2001:db8:1111:2223::/64"),
+    (
+        "net.ParseCIDR",
+        ("10.20.30.40/24",),
+        {
+            "prefix_mask": "255.255.255.0",
+            "prefix_len": 24,
+            "prefix_addr": "10.20.30.0",
+            "broadcast_addr": "10.20.30.255",
+        },
+    ),
+    (
+        "net.ParseCIDR",
+        ("fe80::/10",),
+        {"prefix_mask": "ffc0::", "prefix_len": 10, "prefix_addr": "fe80::"},
+    ),
+    ("net.InCIDR", ([32, 1, 13, 184, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], "2001:db8::/32"), True),
+    ("net.InCIDR", ("192.168.2.5", "192.168.1.0/24"), False),
+    ("net.GlobalUnicastIP", ("10.0.0.1",), True),
+    ("net.GlobalUnicastIP", ("255.255.255.255",), False),
+    ("net.CompareIP", ("10.0.0.1", "::1"), -1),
+    # uuid (CUE v0.14 tests)
+    (
+        "uuid.SHA1",
+        ("6ba7b810-9dad-11d1-80b4-00c04fd430c8", "cuelang.org"),
+        "052ef62d-7223-58b6-a551-c1deee46d401",
+    ),
+    (
+        "uuid.MD5",
+        ("6ba7b811-9dad-11d1-80b4-00c04fd430c8", "https://cuelang.org"),
+        "d891d69e-ae5c-39e0-9ead-164abd207f1f",
+    ),
+    (
+        "uuid.Parse",
+        ("urn:uuid:123e4567-e89b-12d3-a456-426655440000",),
+        "123e4567-e89b-12d3-a456-426655440000",
+    ),
+    (
+        "uuid.Parse",
+        ("{123e4567-e89b-12d3-a456-426655440000}",),
+        "123e4567-e89b-12d3-a456-426655440000",
+    ),
+    (
+        "uuid.Parse",
+        ("052EF62D-7223-58B6-A551-C1DEEE46D401",),
+        "052ef62d-7223-58b6-a551-c1deee46d401",
+    ),
+    ("uuid.FromInt", (0x052EF62D722358B6A551C1DEEE46D401,), "052ef62d-7223-58b6-a551-c1deee46d401"),
+    ("uuid.Variant", ("052ef62d-7223-58b6-a551-c1deee46d401",), 1),
+    ("uuid.Version", ("052ef62d-7223-58b6-a551-c1deee46d401",), 5),
+    (
+        "uuid.URN",
+        ("052ef62d-7223-58b6-a551-c1deee46d401",),
+        "urn:uuid:052ef62d-7223-58b6-a551-c1deee46d401",
+    ),
+    (
+        "uuid.ToInt",
+        ("052ef62d-7223-58b6-a551-c1deee46d401",),
+        93651793875903522077150095950593860979557386807737776869062002310283964632724204171313,
+    ),
     ("list.MinItems", ([1, 2], 2), True),
     ("list.MaxItems", ([1, 2], 3), True),
     ("struct.MinFields", ({"a": 1}, 1), True),
@@ -261,6 +334,14 @@ ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
     ("time.ParseDuration", ("",), 'time: invalid duration ""'),
     ("time.ParseDuration", ("9999999999h",), "time: invalid duration"),
     ("time.Time", ("no time",), 'invalid time "no time"'),
+    ("net.JoinHostPort", ([192, 30, 4], 80), "invalid host [192, 30, 4]"),
+    ("net.IPCIDR", ("172.16.12.3",), """netip.ParsePrefix("172.16.12.3"): no '/'"""),
+    ("net.IP", (123,), "invalid type int for IP address"),
+    ("net.AddIP", ("0.0.0.0", -1), "out-of-range address (underflow)"),
+    ("net.AddIP", ("255.255.255.255", 1), "out-of-range address (overflow)"),
+    ("net.InCIDR", ("192.168.1.0/24", "192.168.0.0/16"), 'ParseAddr("192.168.1.0/24")'),
+    ("uuid.Parse", ("052ef62d_7223_58b6_a551_c1deee46d401",), "invalid UUID format"),
+    ("uuid.Parse", ("052ef62d-7223-58b6-a551-c1deee",), "invalid UUID length: 30"),
 ]
 
 # A failing validator: (function, arguments, the reason `check` gives); a direct call is false.
@@ -273,6 +354,7 @@ FAILED_VALIDATIONS: list[tuple[str, tuple[Any, ...], str]] = [
     ("struct.MinFields", ({"a": 1}, 2), "len(fields) < MinFields(2) (1 < 2)"),
     ("struct.MaxFields", ({"a": 1, "b": 2}, 1), "len(fields) > MaxFields(1) (2 > 1)"),
     ("strings.MinRunes", ("héllo", 6), ""),
+    ("uuid.Valid", ("{123e4567-e89b-12d3-a456-426655440000",), "invalid UUID length: 37"),
 ]
 
 

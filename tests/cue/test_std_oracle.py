@@ -475,6 +475,46 @@ CASES: list[Case] = [
     c('hex.Dump("hello, world: this is hex")', "hex.Dump", "hello, world: this is hex"),
     c('sha256.Sum256("abc")', "sha256.Sum256", "abc"),
     c('md5.Sum("abc")', "md5.Sum", "abc"),
+    # net, uuid
+    c('net.IPv4("10.0.0.1")', "net.IPv4", "10.0.0.1"),
+    c('net.ToIP4("10.0.0.1")', "net.ToIP4", "10.0.0.1"),
+    c('net.ToIP16("10.0.0.1")', "net.ToIP16", "10.0.0.1"),
+    c('net.SplitHostPort("[::1]:80")', "net.SplitHostPort", "[::1]:80"),
+    c('net.JoinHostPort("::1", 80)', "net.JoinHostPort", "::1", 80),
+    c('net.ParseIP("::ffff:1.2.3.4")', "net.ParseIP", "::ffff:1.2.3.4"),
+    c("net.IPString([10, 0, 0, 1])", "net.IPString", [10, 0, 0, 1]),
+    c('net.LinkLocalUnicastIP("169.254.1.1")', "net.LinkLocalUnicastIP", "169.254.1.1"),
+    c('net.GlobalUnicastIP("10.0.0.1")', "net.GlobalUnicastIP", "10.0.0.1"),
+    c(
+        'net.IPString("::ffff:1.2.3.4")',
+        "net.IPString",
+        "::ffff:1.2.3.4",
+        v04="1.2.3.4",
+        expect="::ffff:1.2.3.4",
+        why="v0.14 uses net/netip, which keeps the IPv4-mapped form",
+    ),
+    c(
+        'uuid.Parse("052EF62D-7223-58B6-A551-C1DEEE46D401")',
+        "uuid.Parse",
+        "052EF62D-7223-58B6-A551-C1DEEE46D401",
+    ),
+    c(
+        'uuid.SHA1(uuid.ns.DNS, "cuelang.org")',
+        "uuid.SHA1",
+        "6ba7b810-9dad-11d1-80b4-00c04fd430c8",
+        "cuelang.org",
+    ),
+    c(
+        'uuid.MD5(uuid.ns.URL, "https://cuelang.org")',
+        "uuid.MD5",
+        "6ba7b811-9dad-11d1-80b4-00c04fd430c8",
+        "https://cuelang.org",
+    ),
+    c(
+        'uuid.Version("052ef62d-7223-58b6-a551-c1deee46d401")',
+        "uuid.Version",
+        "052ef62d-7223-58b6-a551-c1deee46d401",
+    ),
     # time
     c('time.ParseDuration("1h30m")', "time.ParseDuration", "1h30m"),
     c('time.ParseDuration("1.5s")', "time.ParseDuration", "1.5s"),
@@ -660,6 +700,16 @@ ERRORS: list[Failure] = [
         "illegal base64 data at input byte 1",
     ),
     Failure('hex.Decode("6g")', ("hex.Decode", "6g"), "invalid byte: U+0067 'g'"),
+    Failure(
+        'base64.Decode(null, "Zg=")',
+        ("base64.Decode", None, "Zg="),
+        "illegal base64 data at input byte 3",
+    ),
+    Failure(
+        'base64.Decode(null, "foo")',
+        ("base64.Decode", None, "foo"),
+        "illegal base64 data at input byte 0",
+    ),
     Failure(
         'time.ParseDuration("1x")',
         ("time.ParseDuration", "1x"),

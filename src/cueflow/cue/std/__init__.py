@@ -9,7 +9,16 @@ Python float), str, bytes, bool, None for null, list, and dict for a struct
 
 from __future__ import annotations
 
-from cueflow.cue.std import encoding, encoding_json, encoding_yaml, regexp, strconv, strings
+from cueflow.cue.std import (
+    encoding,
+    encoding_json,
+    encoding_yaml,
+    net,
+    regexp,
+    strconv,
+    strings,
+    uuid,
+)
 from cueflow.cue.std import list as list_pkg
 from cueflow.cue.std import math as math_pkg
 from cueflow.cue.std import struct as struct_pkg
@@ -29,9 +38,11 @@ PACKAGES: dict[str, dict[str, Builtin | object]] = {
     "encoding/yaml": encoding_yaml.MEMBERS,
     "list": list_pkg.MEMBERS,
     "math": math_pkg.MEMBERS,
+    "net": net.MEMBERS,
     "regexp": regexp.MEMBERS,
     "strconv": strconv.MEMBERS,
     "strings": strings.MEMBERS,
     "struct": struct_pkg.MEMBERS,
     "time": time_pkg.MEMBERS,
+    "uuid": uuid.MEMBERS,
 }
