@@ -303,19 +303,21 @@ class Engine:
     async def watch(self, namespace: str, name: str) -> AsyncIterator[Event]:
         """Yield status changes and log lines of a run until it finishes."""
         run = self._runs.get((namespace, name))
-        record = await self.get(namespace, name)
-        status = record.doc.get("status") or {}
-        yield Event("status", namespace, name, status.get("status", ""), status)
-        if run is None:
-            return
         queue: asyncio.Queue[Event | None] = asyncio.Queue()
-        run.watchers.append(queue)
+        if run is not None:
+            run.watchers.append(queue)  # before reading, so that no change is missed
         try:
+            record = await self.get(namespace, name)
+            status = record.doc.get("status") or {}
+            yield Event("status", namespace, name, status.get("status", ""), status)
+            if run is None or record.finished:
+                return
             while (event := await queue.get()) is not None:
                 yield event
         finally:
-            with contextlib.suppress(ValueError):
-                run.watchers.remove(queue)
+            if run is not None:
+                with contextlib.suppress(ValueError):
+                    run.watchers.remove(queue)
 
     # --- operations --------------------------------------------------------------------------
 
