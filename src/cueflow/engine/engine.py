@@ -526,6 +526,10 @@ class Engine:
         run.error_backoff = 0.0
         status = state.status
         status.status = phase
+        if status.conditions:
+            status.conditions = [
+                c for c in status.conditions if c.reason != "ReconcileError"
+            ] or None
         if phase in FINISHED_RUN_PHASES:
             status.finished = True
             status.end_time = self.clock.now().replace(microsecond=0)
@@ -533,10 +537,6 @@ class Engine:
                 self._set_condition(state, "True", "Available", None)
             state.drop_counters()
             state.journal.clear()
-        elif status.conditions:
-            status.conditions = [
-                c for c in status.conditions if c.reason != "ReconcileError"
-            ] or None
         await self._persist(run)
         wake_at = engine_pass.next_wakeup(phase)
         if wake_at is not None:
