@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +31,9 @@ logger = logging.getLogger(__name__)
 
 MAX_TASKS = 1000
 """Provider calls one evaluation may make before it is considered runaway."""
+
+RESOLVE_DEADLINE = timedelta(minutes=3)
+"""How long one evaluation may take, checked between provider calls (spec 2.1)."""
 
 _ACTION_FUNCTIONS = frozenset({"wait", "suspend", "break", "fail", "message", "var", "log"})
 """Functions acting on the step itself: re-run on replay instead of replaying a result."""
@@ -147,7 +151,10 @@ class CueStepType:
     async def resolve(self, value: cue.Value, inv: StepInvocation) -> cue.Value:
         """The provider-resolution loop of spec 3.4."""
         executed: set[str] = set()
+        deadline = inv.now() + RESOLVE_DEADLINE
         for _ in range(MAX_TASKS):
+            if inv.now() > deadline:
+                raise _CallFailed("cuex compile resolve timeout", value)
             task = self.next_task(value, executed)
             if task is None:
                 return value
