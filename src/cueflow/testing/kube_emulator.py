@@ -14,6 +14,7 @@ does not validate schemas; namespaces are not required to exist.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
 import copy
 import json
@@ -659,8 +660,9 @@ class KubeEmulator:
                     yield _event_line("ADDED", obj)
             deadline = asyncio.get_running_loop().time() + timeout if timeout else None
             while not self.closing.is_set():
-                for revision, event, key, obj in list(self.events):
-                    if revision > sent and key == (info.group, info.plural) and wanted(obj):
+                first = bisect.bisect_right(self.events, sent, key=lambda event: event[0])
+                for _, event, key, obj in self.events[first:]:
+                    if key == (info.group, info.plural) and wanted(obj):
                         yield _event_line(event, obj)
                 sent = max(sent, self.revision)
                 remaining = deadline - asyncio.get_running_loop().time() if deadline else 1.0
