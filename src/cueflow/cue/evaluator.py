@@ -286,7 +286,7 @@ def decl_map(lit: ast.StructLit) -> dict[str, tuple[str, Any]]:
         if isinstance(d, ast.Field):
             if isinstance(d.label, ast.Label):
                 name = d.label.name
-                if not d.label.quoted or not name.startswith(("#", "_")):
+                if not d.label.quoted:  # a quoted label is not an identifier
                     names[name] = ("field", name)
                 if d.alias:
                     names[d.alias] = ("field", name)
