@@ -932,6 +932,7 @@ def test_positions_after_multiline_strings() -> None:
         ("a: 1,,", "expected declaration, found ','", "1:6"),
         ("a: __x", "identifiers starting with '__' are reserved: __x", "1:4"),
         ("a: 1 ~ 2", "illegal character '~'", "1:6"),
+        ("a: \u0663", "illegal character '\u0663'", "1:4"),
         ("a: 1 /* no */", "expected operand, found '/'", "1:13"),
         ('a: "abc', "string literal not terminated", "1:4"),
         ('a: "ab\nc"', "string literal not terminated", "1:4"),

@@ -55,7 +55,7 @@ _MASTER = re.compile(
     r"|(?P<plain>\"[^\"\\\n]*\"(?!\"))"
     r"|(?P<str>\#*[\"'])"
     r"|(?P<num>0[xXob][0-9a-zA-Z_]*"
-    r"|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?[\d_]*|[KMGTP]i?)?)"
+    r"|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9_]*|[KMGTP]i?)?)"
     r"|(?P<op>\.\.\.|_\|_|&&|\|\||==|!=|<=|>=|=~|!~|[-+*/&|<>=!:?,.(){}\[\]])"
     r"|(?P<ident>(?:_?\#)?(?:[^\W\d]|\$)[\w$]*)"
     r"|(?P<attr>@))"
@@ -446,7 +446,7 @@ _BASES = {
 _BASE_DIGITS = {
     letter: re.compile(rf"_?[{digits}](?:_?[{digits}])*") for letter, (_, digits) in _BASES.items()
 }
-_MISPLACED_UNDERSCORE = re.compile(r"(?<!\d)_|_(?!\d)")
+_MISPLACED_UNDERSCORE = re.compile(r"(?<![0-9])_|_(?![0-9])")
 
 
 def _skip_blanks(src: str, pos: int) -> int:
@@ -457,6 +457,8 @@ def _skip_blanks(src: str, pos: int) -> int:
 
 def _number_kind(text: str) -> str:
     """`int` or `float` for a well-formed number, else the error message."""
+    if text.isdigit() and (text[0] != "0" or len(text) == 1):
+        return "int"
     if text[0] == "0" and text[1:2] in _BASES:
         if not _BASE_DIGITS[text[1]].fullmatch(text, 2):
             return f"illegal {_BASES[text[1]][0]} number {text}"

@@ -466,8 +466,11 @@ class _Parser:
         self.fail(f"expected operand, found {_describe(tok)}")
 
     def number(self, tok: Token) -> ast.IntLit | ast.FloatLit:
-        text = str(tok.value).replace("_", "")
+        text = tok.value
         pos = self.pos(tok)
+        if text.isdigit():
+            return ast.IntLit(pos, int(text))
+        text = text.replace("_", "")
         if tok.kind == "int":
             prefix = text[:2]
             if prefix in ("0x", "0X"):
