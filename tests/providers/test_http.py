@@ -10,6 +10,7 @@ import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import h11
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -68,6 +69,37 @@ async def tls_server(pki: Pki) -> AsyncIterator[str]:
     async with serve(APP, ssl_certfile=pki.path("server.crt"), ssl_keyfile=pki.path("server.key"),
                      ssl_ca_certs=pki.path("ca.crt"), ssl_cert_reqs=ssl.CERT_REQUIRED) as port:
         yield f"https://127.0.0.1:{port}"
+
+
+async def trailer_echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Answers with what it got (method, target, body, headers, trailers) and a trailer."""
+    connection = h11.Connection(h11.SERVER)
+    got: dict = {"body": ""}
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            connection.receive_data(await reader.read(65536))
+        elif isinstance(event, h11.Request):
+            got.update(method=event.method.decode(), target=event.target.decode(),
+                       headers={k.decode(): v.decode() for k, v in event.headers})
+        elif isinstance(event, h11.Data):
+            got["body"] += event.data.decode()
+        elif isinstance(event, h11.EndOfMessage):
+            got["trailers"] = {k.decode(): v.decode() for k, v in event.headers}
+            break
+    writer.write(connection.send(h11.Response(status_code=207, headers=[
+        ("Transfer-Encoding", "chunked"), ("Trailer", "X-Checksum")])))
+    writer.write(connection.send(h11.Data(data=json.dumps(got).encode())))
+    writer.write(connection.send(h11.EndOfMessage(headers=[("X-Checksum", "abc")])))
+    await writer.drain()
+    writer.close()
+
+
+@pytest.fixture
+async def trailer_server() -> AsyncIterator[str]:
+    server = await asyncio.start_server(trailer_echo, "127.0.0.1", 0)
+    async with server:
+        yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
 
 
 def ctx_with(secrets: dict[tuple[str, str], dict[str, str]] | None = None) -> ProviderContext:
@@ -209,3 +241,40 @@ async def test_broken_tls_secret_is_logged_and_the_default_used(tls_server: str)
         await http.HttpProvider().do(ctx, {"url": tls_server, "tls_config": {"secret": "tls"}})
     level, line = ctx.logger.lines[0]
     assert level == "warning" and 'tls_config from secret "team/tls" ignored' in line
+
+
+async def test_trailers_are_sent_and_received(trailer_server: str) -> None:
+    result = await http.HttpProvider().do(ctx_with(), {
+        "method": "PUT", "url": f"{trailer_server}/up?x=1",
+        "request": {"body": "data", "header": {"X-A": "1"}, "trailer": {"X-Sum": "42"}}})
+    got = json.loads(result["body"])
+    assert (got["method"], got["target"], got["body"]) == ("PUT", "/up?x=1", "data")
+    assert got["trailers"] == {"x-sum": "42"}
+    assert got["headers"]["x-a"] == "1" and got["headers"]["transfer-encoding"] == "chunked"
+    assert result["statusCode"] == 207
+    assert result["trailer"] == {"X-Checksum": ["abc"]}
+
+
+async def test_trailers_over_mutual_tls(tls_server: str, pki: Pki) -> None:
+    ctx = ctx_with({("team", "tls"): {"ca.crt": pki.ca_cert, "client.crt": pki.client_cert,
+                                      "client.key": pki.client_key}})
+    result = await http.HttpProvider().do(ctx, {
+        "method": "POST", "url": f"{tls_server}/t", "tls_config": {"secret": "tls"},
+        "request": {"body": "b", "trailer": {"X-Sum": "1"}}})
+    assert json.loads(result["body"])["body"] == "b"
+
+
+async def test_trailer_request_failures_are_explained() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    trailer = {"request": {"trailer": {"X": "1"}}}
+    with pytest.raises(ProviderError, match="cannot connect"):
+        await http.HttpProvider().do(ctx_with(), {"url": f"http://127.0.0.1:{port}/", **trailer})
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        silent = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+        with pytest.raises(ProviderError, match=r"no answer within 0\.1s"):
+            await http.HttpProvider().do(ctx_with(), {
+                "url": silent, "request": {"timeout": "100ms", "trailer": {"X": "1"}}})

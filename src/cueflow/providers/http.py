@@ -2,13 +2,17 @@
 
 Non-2xx answers are results, not errors (templates decide); only transport
 failures (refused, DNS, timeout, TLS) fail the call. Values read from secrets
-(header values, URLs, keys) never appear in messages or logs.
+(header values, URLs, keys) never appear in messages or logs. Requests with
+trailers are sent chunked over a connection of their own (httpx cannot send
+trailers); their answers' trailers are returned too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
+import contextlib
 import os
 import ssl
 import tempfile
@@ -17,6 +21,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
+import h11
 import httpx
 
 from cueflow.providers import params
@@ -78,6 +83,74 @@ def _pem(text: str) -> bytes:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         return text.encode()
+
+
+Answer = tuple[int, list[tuple[str, str]], str, list[tuple[str, str]]]
+
+
+async def _exchange_with_trailers(method: str, url: str, headers: dict[str, str], body: bytes,
+                                  trailers: dict[str, str],
+                                  verify: ssl.SSLContext | bool) -> Answer:
+    """One chunked HTTP/1.1 exchange: status, headers, body text and trailers of the answer."""
+    target = httpx.URL(url)
+    if target.scheme not in ("http", "https") or not target.host:
+        raise httpx.UnsupportedProtocol(f"cannot send to {url!r}: use http:// or https://")
+    secure = target.scheme == "https"
+    context = (verify if isinstance(verify, ssl.SSLContext) else ssl.create_default_context()) \
+        if secure else None
+    try:
+        reader, writer = await asyncio.open_connection(
+            target.host, target.port or (443 if secure else 80), ssl=context,
+            server_hostname=target.host if secure else None)
+    except OSError as exc:
+        raise httpx.ConnectError(str(exc)) from exc
+    connection = h11.Connection(h11.CLIENT)
+    fields = [("Host", target.netloc.decode()), *headers.items(),
+              ("Transfer-Encoding", "chunked"), ("Trailer", ", ".join(trailers))]
+    try:
+        writer.write(connection.send(h11.Request(method=method, target=target.raw_path,
+                                                 headers=fields)))
+        if body:
+            writer.write(connection.send(h11.Data(data=body)))
+        writer.write(connection.send(h11.EndOfMessage(headers=list(trailers.items()))))
+        await writer.drain()
+        status, answer_headers, chunks, answer_trailers = 0, [], [], []
+        while True:
+            event = connection.next_event()
+            if event is h11.NEED_DATA:
+                connection.receive_data(await reader.read(65536))
+            elif isinstance(event, h11.Response):
+                status = event.status_code
+                answer_headers = [(k.decode(), v.decode()) for k, v in event.headers]
+            elif isinstance(event, h11.Data):
+                chunks.append(bytes(event.data))
+            elif isinstance(event, h11.EndOfMessage | h11.ConnectionClosed):
+                if isinstance(event, h11.EndOfMessage):
+                    answer_trailers = [(k.decode(), v.decode()) for k, v in event.headers]
+                break
+    except h11.ProtocolError as exc:
+        raise httpx.RemoteProtocolError(str(exc)) from exc
+    except OSError as exc:
+        raise httpx.ReadError(str(exc)) from exc
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+    return status, answer_headers, b"".join(chunks).decode("utf-8", "replace"), answer_trailers
+
+
+async def _exchange(method: str, url: str, headers: dict[str, str], body: bytes,
+                    verify: ssl.SSLContext | bool, timeout: float) -> Answer:
+    async with httpx.AsyncClient(verify=verify, timeout=timeout) as client:
+        response = await client.request(method, url, content=body, headers=headers)
+    return response.status_code, response.headers.multi_items(), response.text, []
+
+
+def _grouped(fields: list[tuple[str, str]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in fields:
+        grouped.setdefault(_canonical(name), []).append(value)
+    return grouped
 
 
 class HttpProvider:
@@ -181,23 +254,27 @@ class HttpProvider:
                 raise ProviderError("request exceeds the rate limiter")
         body = params.optional_str(request, "body")
         headers = await self._headers(ctx, request)
+        trailers = params.string_map(request, "trailer")
         verify: ssl.SSLContext | bool = await self._tls(ctx, args) or True
         try:
-            async with httpx.AsyncClient(verify=verify, timeout=timeout) as client:
-                response = await client.request(method, url, content=body.encode(),
-                                                headers=headers)
-        except httpx.TimeoutException as exc:
+            if trailers:
+                async with asyncio.timeout(timeout):
+                    answer = await _exchange_with_trailers(method, url, headers, body.encode(),
+                                                           trailers, verify)
+            else:
+                answer = await _exchange(method, url, headers, body.encode(), verify, timeout)
+        except (httpx.TimeoutException, TimeoutError) as exc:
             raise ProviderError(f"{method} {shown}: no answer within {timeout:g}s") from exc
         except httpx.ConnectError as exc:
             raise ProviderError(f"{method} {shown}: cannot connect: {exc}") from exc
+        except ssl.SSLError as exc:
+            raise ProviderError(f"{method} {shown}: TLS failed: {exc.reason}") from exc
         except (httpx.HTTPError, httpx.InvalidURL) as exc:
             detail = str(exc) if shown == url else type(exc).__name__
             raise ProviderError(f"{method} {shown}: {detail}") from exc
-        header: dict[str, list[str]] = {}
-        for name, value in response.headers.multi_items():
-            header.setdefault(_canonical(name), []).append(value)
-        return {"body": response.text, "header": header, "trailer": {},
-                "statusCode": response.status_code}
+        status, answer_headers, text, answer_trailers = answer
+        return {"body": text, "header": _grouped(answer_headers),
+                "trailer": _grouped(answer_trailers), "statusCode": status}
 
 
 def package(provider: HttpProvider | None = None) -> ProviderPackage:
