@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from cueflow import clusters
 from cueflow.store.secrets import SecretStore
 from cueflow.store.sql import SqlStore
-from cueflow.testing.kube_emulator import KubeEmulator
+from cueflow.testing.kube_emulator import KubeEmulator, run_emulator
 
 
 async def test_without_a_cluster_secrets_live_in_the_store(kv: SqlStore, tmp_path: Path) -> None:
@@ -46,3 +46,16 @@ async def test_no_store_and_no_cluster_is_explained(kv: SqlStore) -> None:
     resolver = clusters.SecretResolver(None, None)
     with pytest.raises(clusters.SecretNotFound, match="no secret store is configured"):
         await resolver.get("default", "x")
+
+
+async def test_an_unreachable_default_cluster_is_a_cluster_error(
+    kv: SqlStore, tmp_path: Path
+) -> None:
+    async with run_emulator() as gone:
+        await clusters.add_cluster(kv, "local", gone.write_kubeconfig(tmp_path / "k.yaml"))
+        registry = clusters.ClusterRegistry(kv)
+        resolver = clusters.SecretResolver(registry, None)
+        await registry.client("")  # connected while it was up
+    with pytest.raises(clusters.ClusterError, match='cannot read secret "team/x" from cluster'):
+        await resolver.get("team", "x")
+    await registry.close()

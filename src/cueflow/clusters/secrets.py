@@ -12,7 +12,7 @@ import base64
 from typing import Any, Protocol
 
 from cueflow.clusters import kube
-from cueflow.clusters.registry import ClusterRegistry
+from cueflow.clusters.registry import ClusterError, ClusterRegistry
 from cueflow.store.base import NotFound
 
 __all__ = ["LocalSecrets", "SecretNotFound", "SecretResolver"]
@@ -56,6 +56,8 @@ class SecretResolver:
         return self._local
 
     async def get(self, namespace: str, name: str) -> dict[str, str]:
+        """The decoded data; raises SecretNotFound, or ClusterError when the default cluster
+        cannot be asked."""
         cluster = await self._cluster()
         if cluster is None:
             try:
@@ -67,6 +69,9 @@ class SecretResolver:
         except kube.KubeNotFound as exc:
             raise SecretNotFound(
                 f'secret "{namespace}/{name}" not found in cluster "{cluster.name}"') from exc
+        except kube.KubeError as exc:
+            raise ClusterError(f'cannot read secret "{namespace}/{name}" from cluster '
+                               f'"{cluster.name}": {exc}') from exc
         return _decode_data(secret)
 
     async def set(self, namespace: str, name: str, data: dict[str, str]) -> None:

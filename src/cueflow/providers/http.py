@@ -24,6 +24,7 @@ from typing import Any
 import h11
 import httpx
 
+from cueflow import clusters
 from cueflow.providers import params
 from cueflow.providers.base import ProviderContext, ProviderError, ProviderPackage
 
@@ -167,6 +168,8 @@ class HttpProvider:
             return await ctx.secrets.get(namespace, name)
         except LookupError as exc:
             raise ProviderError(f'secret "{namespace}/{name}" not found') from exc
+        except clusters.ClusterError as exc:
+            raise ProviderError(str(exc)) from exc
 
     async def _url(self, ctx: ProviderContext, args: dict[str, Any]) -> tuple[str, str]:
         """The URL and how to show it: a URL read from a secret is shown by reference."""
