@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -106,3 +107,13 @@ async def test_unreachable_endpoint_fails() -> None:
         await metrics.prom_check(provider_context(), check(f"http://127.0.0.1:{port}", "good"))
     with pytest.raises(ProviderError, match="query is missing"):
         await metrics.prom_check(provider_context(), {"condition": ">1"})
+
+
+async def test_the_engine_clock_decides_how_long_it_held(prometheus: str) -> None:
+    moment = [datetime(2026, 1, 1, tzinfo=UTC)]
+    ctx = provider_context(step_id="s1", extras={"now": lambda: moment[0]})
+    await metrics.prom_check(ctx, check(prometheus, "good"))
+    moment[0] += timedelta(minutes=4)
+    assert (await metrics.prom_check(ctx, check(prometheus, "good")))["result"] is False
+    moment[0] += timedelta(minutes=1)
+    assert (await metrics.prom_check(ctx, check(prometheus, "good")))["result"] is True

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 import operator
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -92,7 +91,7 @@ async def prom_check(ctx: ProviderContext, args: dict[str, Any]) -> dict[str, An
     fail_duration = params.parse_duration(params.optional_str(args, "failDuration") or "2m",
                                           "failDuration")
     value = await _query(endpoint, query)
-    now = time.time()
+    now = params.now(ctx).timestamp()
     success_key = f"{ctx.step_id}.metrics.success.time"
     fail_key = f"{ctx.step_id}.metrics.fail.time"
     shown = f"{value:g}" if math.isfinite(value) else str(value)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from cueflow.providers.base import ProviderError
+from cueflow.providers.base import ProviderContext, ProviderError
 
 __all__ = [
     "load_schema",
+    "now",
     "optional_object",
     "optional_str",
     "parse_duration",
@@ -107,3 +109,9 @@ def load_schema(package: str) -> str:
         return (resources.files("cueflow.providers") / "schemas" / f"{package}.cue").read_text()
     except FileNotFoundError:
         return ""
+
+
+def now(ctx: ProviderContext) -> datetime:
+    """The engine's clock (`extras["now"]`) when it gave one, else the wall clock."""
+    clock = ctx.extras.get("now")
+    return clock() if callable(clock) else datetime.now(UTC)
