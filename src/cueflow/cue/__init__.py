@@ -39,7 +39,7 @@ from cueflow.cue.evaluator import (
 )
 from cueflow.cue.export import cue_text, json_text, yaml_text
 
-__all__ = ["Context", "CueError", "Field", "Value", "format_value"]
+__all__ = ["Context", "CueError", "CueSyntaxError", "Field", "Value", "format_value"]
 
 _CACHE_SIZE = 512
 
