@@ -118,7 +118,7 @@ def split_name(text: str, namespace: str | None) -> tuple[str, str]:
     """`name` or `namespace/name` to (namespace, name); `-n` applies to a bare name."""
     if "/" in text:
         ns, _, name = text.partition("/")
-        if not ns or not name or (namespace and namespace != ns):
+        if not ns or not name or "/" in name or (namespace and namespace != ns):
             raise BadInput(f"{text!r} is not a valid name (use NAME or NAMESPACE/NAME)")
         return ns, name
     return namespace or DEFAULT_NAMESPACE, text
