@@ -116,8 +116,9 @@ async def test_sessions_are_independent(smtp: tuple[int, Inbox]) -> None:
 @pytest.mark.parametrize(("bad", "message"), [
     ({"to": []}, "to must be a non-empty list"),
     ({"to": "a@example.com"}, "to must be a non-empty list"),
-    ({"from": {"address": "x", "password": "p"}}, "host is missing"),
-    ({"content": {"subject": "s"}}, "body is missing"),
+    ({"from": {"address": "x", "password": "p"}}, "from.host is missing"),
+    ({"from": {"address": "x"}}, "from.password is missing"),
+    ({"content": {"subject": "s"}}, "content.body is missing"),
 ])
 async def test_bad_input_fails_before_sending(bad: dict[str, Any], message: str) -> None:
     ctx = provider_context()

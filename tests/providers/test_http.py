@@ -154,7 +154,7 @@ async def test_unreachable_server_fails() -> None:
     ({"url": ""}, "url must not be empty"),
     ({"url": "http://x", "method": "BREW"}, 'method "BREW" is not one of'),
     ({"url": "http://x", "request": {"timeout": "soon"}}, r'request.timeout "soon" is not a valid'),
-    ({"url": "http://x", "request": {"header": {"a": 1}}}, "header must map names to strings"),
+    ({"url": "http://x", "request": {"header": {"a": 1}}}, "request.header must map names to strings"),
     ({"url": "http://x", "request": "x"}, "request must be an object"),
     ({"url": "ftp://x"}, "ftp://x"),
 ])

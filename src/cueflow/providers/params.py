@@ -34,12 +34,25 @@ def _kind(value: Any) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
+class Nested(dict[str, Any]):
+    """An object argument that remembers where it sits, so messages name `from.host`."""
+
+    path = ""
+
+
+def _name(args: Mapping[str, Any], field: str) -> str:
+    parent = getattr(args, "path", "")
+    return f"{parent}.{field}" if parent else field
+
+
 def require_object(args: Mapping[str, Any], field: str) -> dict[str, Any]:
     value = args.get(field)
     if not isinstance(value, dict):
         what = "is missing" if value is None else f"must be an object, not {_kind(value)}"
-        raise ProviderError(f"{field} {what}")
-    return value
+        raise ProviderError(f"{_name(args, field)} {what}")
+    nested = Nested(value)
+    nested.path = _name(args, field)
+    return nested
 
 
 def optional_object(args: Mapping[str, Any], field: str) -> dict[str, Any] | None:
@@ -50,9 +63,9 @@ def require_str(args: Mapping[str, Any], field: str, *, allow_empty: bool = Fals
     value = args.get(field)
     if not isinstance(value, str):
         what = "is missing" if value is None else f"must be a string, not {_kind(value)}"
-        raise ProviderError(f"{field} {what}")
+        raise ProviderError(f"{_name(args, field)} {what}")
     if not value and not allow_empty:
-        raise ProviderError(f"{field} must not be empty")
+        raise ProviderError(f"{_name(args, field)} must not be empty")
     return value
 
 
@@ -66,7 +79,7 @@ def require_int(args: Mapping[str, Any], field: str) -> int:
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool):
         what = "is missing" if value is None else f"must be an integer, not {_kind(value)}"
-        raise ProviderError(f"{field} {what}")
+        raise ProviderError(f"{_name(args, field)} {what}")
     return value
 
 
@@ -76,7 +89,7 @@ def string_map(args: Mapping[str, Any], field: str) -> dict[str, str]:
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
-        raise ProviderError(f"{field} must map names to strings")
+        raise ProviderError(f"{_name(args, field)} must map names to strings")
     return value
 
 
