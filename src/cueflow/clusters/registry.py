@@ -140,7 +140,7 @@ class ClusterRegistry:
         self._store = store
         self._in_cluster = in_cluster
         self._clients: dict[str, kube.KubeClient] = {}
-        self._lock = asyncio.Lock()
+        self._locks: dict[str, asyncio.Lock] = {}  # one per name: a slow cluster blocks no other
         self._cache_dir = tempfile.mkdtemp(prefix="cueflow-discovery-")
 
     async def has_default(self) -> bool:
@@ -152,7 +152,7 @@ class ClusterRegistry:
 
     async def client(self, cluster: str) -> kube.KubeClient:
         name = canonical_name(cluster)
-        async with self._lock:
+        async with self._locks.setdefault(name, asyncio.Lock()):
             cached = self._clients.get(name)
             if cached is None:
                 cached = await self._connect(name)
@@ -161,14 +161,14 @@ class ClusterRegistry:
 
     async def forget(self, cluster: str) -> None:
         """Drop the cached client (after the registration changed)."""
-        async with self._lock:
-            cached = self._clients.pop(canonical_name(cluster), None)
+        name = canonical_name(cluster)
+        async with self._locks.setdefault(name, asyncio.Lock()):
+            cached = self._clients.pop(name, None)
         if cached is not None:
             await cached.close()
 
     async def close(self) -> None:
-        async with self._lock:
-            clients, self._clients = list(self._clients.values()), {}
+        clients, self._clients = list(self._clients.values()), {}
         for cached in clients:
             await cached.close()
         shutil.rmtree(self._cache_dir, ignore_errors=True)

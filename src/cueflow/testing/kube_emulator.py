@@ -9,6 +9,9 @@ does not validate schemas; namespaces are not required to exist.
 
     async with run_emulator() as api:
         api.write_kubeconfig(path)
+
+From a shell, `python -m cueflow.testing.kube_emulator --kubeconfig FILE [--port N]`
+serves one until interrupted.
 """
 
 from __future__ import annotations
@@ -713,14 +716,32 @@ async def _json_body(request: Request) -> Obj:
 
 @contextlib.asynccontextmanager
 async def run_emulator(
-    kinds: tuple[KindInfo, ...] = COMMON_KINDS,
+    kinds: tuple[KindInfo, ...] = COMMON_KINDS, port: int = 0
 ) -> AsyncIterator[KubeEmulator]:
-    """Serve a fresh emulator on 127.0.0.1 (a free port) for the duration of the block."""
+    """Serve a fresh emulator on 127.0.0.1 (a free port by default) for the block."""
     emulator = KubeEmulator(kinds)
-    async with serving.serve(emulator.app) as port:
+    async with serving.serve(emulator.app, port) as port:
         emulator.url = f"http://127.0.0.1:{port}"
         try:
             yield emulator
         finally:
             emulator.closing.set()
             await emulator._notify()
+
+
+async def _serve_until_interrupted(kubeconfig: Path, port: int) -> None:
+    async with run_emulator(port=port) as api:
+        api.write_kubeconfig(kubeconfig)
+        print(f"Kubernetes API emulator at {api.url}; kubeconfig written to {kubeconfig}")
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Serve an in-memory Kubernetes API.")
+    parser.add_argument("--kubeconfig", type=Path, required=True, help="where to write it")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    arguments = parser.parse_args()
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_until_interrupted(arguments.kubeconfig, arguments.port))

@@ -13,10 +13,10 @@ __all__ = ["serve"]
 
 
 @contextlib.asynccontextmanager
-async def serve(app: Any, **options: Any) -> AsyncIterator[int]:
-    """Yield the port while the app is served; `options` go to `uvicorn.Config`
-    (e.g. `ssl_certfile`, `ssl_keyfile`, `ssl_ca_certs`, `ssl_cert_reqs`)."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning",
+async def serve(app: Any, port: int = 0, **options: Any) -> AsyncIterator[int]:
+    """Yield the port (a free one by default) while the app is served; `options` go to
+    `uvicorn.Config` (e.g. `ssl_certfile`, `ssl_keyfile`, `ssl_ca_certs`, `ssl_cert_reqs`)."""
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             lifespan="off", **options)
     server = uvicorn.Server(config)
     task = asyncio.get_running_loop().create_task(server.serve(), name="uvicorn-test-server")
