@@ -926,6 +926,12 @@ def test_positions_after_multiline_strings() -> None:
         ("package _", "invalid package name _", "1:9"),
         ("[string]?: 1", "a pattern constraint cannot be marked optional", "1:9"),
         ("a: [string]!: 1", "a pattern constraint cannot be marked required", "1:12"),
+        (
+            "a: for x in y {}",
+            "'for' comprehension must be in a struct {...} or a list [...]",
+            "1:4",
+        ),
+        ("a: if !x {}", "'if' comprehension must be in a struct {...} or a list [...]", "1:4"),
         ("for x y {}", "expected 'in' in for clause, found 'y'", "1:7"),
         ("for x in y z", "expected '{' after comprehension clause, found 'z'", "1:12"),
         ("let x 1", "expected ',' or newline or end of file after declaration, found 'x'", "1:5"),

@@ -148,6 +148,15 @@ class _Parser:
             return self.tok.value == "for" or self.peek(2).kind == ":"
         return False
 
+    def misplaced_clause(self, word: str) -> bool:
+        """Whether the `for` or `if` just read as an operand starts a clause instead."""
+        kind = self.tok.kind
+        if word == "for":
+            return kind == "ident"
+        if word == "if":
+            return kind in ("ident", "string", "(") or (kind == "!" and self.peek().kind != ":")
+        return False
+
     # --- file and declarations -----------------------------------------------
 
     def file(self) -> ast.File:
@@ -444,6 +453,10 @@ class _Parser:
                 return ast.BoolLit(self.pos(tok), word == "true")
             if word == "null":
                 return ast.NullLit(self.pos(tok))
+            if self.misplaced_clause(word):
+                self.fail(
+                    f"'{word}' comprehension must be in a struct {{...}} or a list [...]", tok
+                )
             return ast.Ident(self.pos(tok), str(word))
         if kind == "string":
             self.advance()
