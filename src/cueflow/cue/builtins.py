@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from cueflow.cue import ast
@@ -36,6 +37,7 @@ from cueflow.cue.evaluator import (
     temp_vertex,
     to_python,
 )
+from cueflow.cue.export import python_to_cue
 
 try:
     from cueflow.cue.std import PACKAGES as STD_PACKAGES
@@ -180,7 +182,19 @@ def package_member(pkg: PackageValue, name: str, pos: ast.Pos) -> Any:
     m = pkg.members[name]
     if callable(getattr(m, "fn", None)):
         return FuncValue(getattr(m, "name", name), std=m)
-    return from_python(m, pos)
+    try:
+        return from_python(m, pos)
+    except TypeError:
+        return OpaqueValue(m)
+
+
+class OpaqueValue:
+    """A std constant with no CUE form (`list.Ascending`), passed back to std functions."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
 
 
 def from_python(value: Any, pos: ast.Pos) -> Any:
@@ -192,10 +206,26 @@ def from_python(value: Any, pos: ast.Pos) -> Any:
 
 
 def _python_arg(v: Any, pos: ast.Pos, name: str) -> Any:
+    if type(v) is OpaqueValue:
+        return v.obj
     c = concrete(v, pos, name)
     if type(c) is Atom:
         return c.value
     return to_python(c)
+
+
+_PY_KINDS: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "int": int,
+    "number": (int, Decimal),
+    "float": (int, Decimal),
+    "bytes": bytes,
+    "bool": bool,
+    "null": type(None),
+    "list": list,
+    "struct": dict,
+    "_": object,
+}
 
 
 def call(expr: ast.CallExpr, env: Env | None) -> Any:
@@ -210,6 +240,14 @@ def call(expr: ast.CallExpr, env: Env | None) -> Any:
         return ValidatorValue(b, args)
     if not b.variadic and len(args) != len(b.params):
         raise fail(f"{b.name}: expected {len(b.params)} arguments, got {len(args)}", expr.pos)
+    for i, (arg, kind) in enumerate(zip(args, b.params, strict=False)):
+        if not any(isinstance(arg, _PY_KINDS[k]) for k in kind.split("|")) or (
+            isinstance(arg, bool) and "bool" not in kind and "_" not in kind
+        ):
+            raise fail(
+                f"cannot use {python_to_cue(arg)} as {kind} in argument {i + 1} to {b.name}",
+                expr.args[i].pos,
+            )
     try:
         result = b(*args)
     except BuiltinError as exc:

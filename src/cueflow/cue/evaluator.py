@@ -84,6 +84,10 @@ def format_atom(a: Atom) -> str:
         return numbers.format_float(v)
     if a.kind == STRING:
         return quote_string(v)
+    if a.kind != BYTES:
+        from cueflow.cue.export import python_to_cue
+
+        return python_to_cue(v)
     return "'" + v.decode("utf-8", "replace").replace("'", "\\'") + "'"
 
 
@@ -296,17 +300,27 @@ def decl_map(lit: ast.StructLit) -> dict[str, tuple[str, Any]]:
     return names
 
 
+class Quoted(str):
+    """A quoted label spelled like a definition or hidden field: it is a regular field."""
+
+    __slots__ = ()
+
+
 def is_definition(label: str | int) -> bool:
-    return isinstance(label, str) and (label.startswith("#") or label.startswith("_#"))
+    return type(label) is str and (label.startswith("#") or label.startswith("_#"))
 
 
 def is_hidden(label: str | int) -> bool:
-    return isinstance(label, str) and label.startswith("_")
+    return type(label) is str and label.startswith("_")
 
 
 # --- vertices ----------------------------------------------------------------
 
 NEW, EVALUATING, DONE = 0, 1, 2
+
+# How a disjunct takes part in the default: not at all, as one of the values of a
+# disjunction without marks (every disjunct is then "default"), or by a `*` mark.
+NOT_DEFAULT, UNMARKED, MARKED = 0, 1, 2
 
 Conjunct = tuple[Any, Env | None, Group | None, tuple[int, ...]]
 
@@ -333,6 +347,7 @@ class Vertex:
         "kind",
         "label",
         "list_len",
+        "maybe_struct",
         "parent",
         "patterns",
         "pending",
@@ -373,9 +388,10 @@ class Vertex:
         self.pending_err: CueError | None = None
         self.disjs: list[Conjunct] = []
         self.disj: list[Vertex] | None = None
-        self.disj_default: list[bool] = []
-        self.dflag = True
+        self.disj_default: list[int] = []
+        self.dflag = UNMARKED
         self.seen: set[int] | None = None
+        self.maybe_struct = False
         self.positions: list[ast.Pos] = []
 
     def __repr__(self) -> str:
@@ -436,11 +452,18 @@ class Vertex:
         self.state = EVALUATING
         if self.extra is None:
             self.extra = self._parent_constraints()
+        # literal values first, so that a cycle through this vertex sees them
         for conj in self.conjuncts:
-            self._process_safe(*conj)
+            if type(conj[0]) in _LITERALS:
+                self._process_safe(*conj)
+        for conj in self.conjuncts:
+            if type(conj[0]) not in _LITERALS:
+                self._process_safe(*conj)
         for conj in self.extra:
             self._process_safe(*conj)
         self._run_pending()
+        if self.maybe_struct and self.kind == TOP and self.atom is None:
+            self.kind = STRUCT
         if self.disjs and (self.err is None or self.err.incomplete):
             self._resolve_disjunctions()
         else:
@@ -609,6 +632,8 @@ class Vertex:
             self.validators.append(v)
         elif t is Vertex:
             self._add_vertex(v, None, (1 << 29,), pos)
+        elif t is FuncValue and v.std is not None and v.std.validator and len(v.std.params) == 1:
+            self.validators.append(ValidatorValue(v.std, []))
         else:
             raise fail(f"invalid value {v!r} (a function or package is not a value)", pos)
 
@@ -616,10 +641,10 @@ class Vertex:
         self, lit: ast.StructLit, env: Env | None, group: Group | None, key: tuple[int, ...]
     ) -> None:
         decls = lit.decls
-        if not decls or any(
-            type(d) is not ast.Embed and type(d) is not ast.LetClause for d in decls
-        ):
+        if not decls or any(type(d) not in _NOT_STRUCT_DECLS for d in decls):
             self.kind_and(STRUCT, lit.pos, "struct")
+        elif any(type(d) is ast.Comprehension for d in decls):
+            self.maybe_struct = True
         g = group if group is not None else Group()
         if g not in self.groups:
             self.groups.append(g)
@@ -631,7 +656,10 @@ class Vertex:
                 label = d.label
                 lt = type(label)
                 if lt is ast.Label:
-                    self._add_field(label.name, d, frame, g, (*key, i))
+                    name = label.name
+                    if label.quoted and name.startswith(("#", "_")):
+                        name = Quoted(name)
+                    self._add_field(name, d, frame, g, (*key, i))
                 elif lt is ast.PatternLabel:
                     self.patterns.append((d, frame, g))
                     g.patterns.append((d, frame))
@@ -702,7 +730,7 @@ class Vertex:
                         name = concrete(eval_expr(d.label.expr, frame), d.label.pos)
                         if name.kind != STRING:
                             raise fail(f"invalid label type {kind_name(name.kind)}", d.label.pos)
-                        self._add_field(name.value, d, frame, g, key)
+                        self._add_field(Quoted(name.value), d, frame, g, key)
                 except Bottom as b:
                     if b.err.incomplete:
                         self.pending_err = _with_path(b.err, self.path())
@@ -718,7 +746,7 @@ class Vertex:
         alts = flatten_disjunction(expr)
         any_marked = any(m for _, m in alts)
         cands: list[Vertex] = []
-        flags: list[bool] = []
+        flags: list[int] = []
         errors: list[CueError] = []
         for i, (_, marked) in enumerate(alts):
             c = Vertex(self.parent, self.label)
@@ -727,27 +755,32 @@ class Vertex:
             c.key = self.key
             c.choices = {**(self.choices or {}), key: i}
             c.eval()
-            ok = marked or not any_marked
             if c.disj is not None:
-                cands.extend(c.disj)
-                flags.extend(ok and f for f in c.disj_default)
-                continue
-            err = first_error(c, permanent_only=True)
-            if err is not None:
-                errors.append(err)
-                continue
-            cands.append(c)
-            flags.append(ok and c.dflag)
+                leaves = list(zip(c.disj, c.disj_default, strict=True))
+            else:
+                err = first_error(c, permanent_only=True)
+                if err is not None:
+                    errors.append(err)
+                    continue
+                leaves = [(c, c.dflag)]
+            for leaf, sub in leaves:
+                cands.append(leaf)
+                if any_marked:
+                    flags.append(MARKED if marked and sub != NOT_DEFAULT else NOT_DEFAULT)
+                else:
+                    flags.append(sub)
         uniq: list[Vertex] = []
-        uflags: list[bool] = []
+        uflags: list[int] = []
         for c, f in zip(cands, flags, strict=True):
             for j, u in enumerate(uniq):
                 if same(u, c):
-                    uflags[j] = uflags[j] or f
+                    uflags[j] = max(uflags[j], f)
                     break
             else:
                 uniq.append(c)
                 uflags.append(f)
+        if MARKED in uflags:
+            uflags = [f if f == MARKED else NOT_DEFAULT for f in uflags]
         if not uniq:
             msg = f"{len(errors)} errors in empty disjunction"
             if errors:
@@ -764,7 +797,30 @@ class Vertex:
         for c in uniq:
             self.kind |= c.kind
 
-    def _adopt(self, c: Vertex, flag: bool) -> None:
+    def _check_composite(self, v: ValidatorValue) -> None:
+        """A std validator on a struct or list (`list.MaxItems(2)`), once it is concrete."""
+        from cueflow.cue.builtins import call_validator
+
+        try:
+            data = to_python(self)
+        except Bottom:
+            return
+        try:
+            call_validator(v, Atom(self.kind, data))
+        except Bottom as b:
+            self.add_error(b.err)
+
+    def _collapse_bounds(self) -> None:
+        """`>=3 & <=3` is 3 (CUE without "keepvalidators")."""
+        lo = [b.atom for b in self.validators if type(b) is BoundValue and b.op == ">="]
+        hi = [b.atom for b in self.validators if type(b) is BoundValue and b.op == "<="]
+        for a in lo:
+            if any(atoms_equal(a, b) for b in hi) and self.kind & a.kind:
+                kind = a.kind if self.kind & a.kind == a.kind else self.kind & a.kind
+                self.atom = Atom(kind, a.value, a.pos)
+                return
+
+    def _adopt(self, c: Vertex, flag: int) -> None:
         for a in c.arcs.values():
             a.parent = self
         self.arcs = c.arcs
@@ -785,9 +841,15 @@ class Vertex:
     def _finalize(self) -> None:
         if self.err is not None and not self.err.incomplete:
             return
+        if self.atom is None and len(self.validators) >= 2:
+            self._collapse_bounds()
         if self.atom is not None:
             for v in self.validators:
                 check_validator(v, self.atom, self)
+        elif self.kind in (STRUCT, LIST):
+            for v in self.validators:
+                if type(v) is ValidatorValue:
+                    self._check_composite(v)
         if self.kind == LIST and self.list_len is not None:
             n = self.list_len
             for label in self.arcs:
@@ -825,14 +887,14 @@ class Vertex:
         if self.disj is None:
             return self
         pairs = list(zip(self.disj, self.disj_default, strict=True))
-        good = [c for c, f in pairs if f and not (c.err and c.err.incomplete)]
+        good = [c for c, f in pairs if f != NOT_DEFAULT and not (c.err and c.err.incomplete)]
         if len(good) == 1:
             return good[0]
-        if not good and any(f for _, f in pairs):
-            rest = [c for c, f in pairs if not f and not c.err]
+        if not good and any(f != NOT_DEFAULT for _, f in pairs):
+            rest = [c for c, f in pairs if f == NOT_DEFAULT and not c.err]
             if len(rest) == 1:
                 return rest[0]
-        shown = [c for c, f in pairs if f] or [c for c, _ in pairs]
+        shown = [c for c, f in pairs if f != NOT_DEFAULT] or [c for c, _ in pairs]
         raise Bottom(
             CueError(
                 "incomplete value " + " | ".join(describe_vertex(c) for c in shown),
@@ -863,6 +925,12 @@ class Vertex:
         if a.optional:
             raise incomplete(f"cannot reference optional field: {format_label(label)}", pos)
         return a
+
+
+# Declarations that leave a struct literal free to be a scalar (`{1}`, `{if c {1}}`).
+_NOT_STRUCT_DECLS = (ast.Embed, ast.LetClause, ast.Comprehension)
+
+_LITERALS = (ast.IntLit, ast.StringLit, ast.FloatLit, ast.BoolLit, ast.NullLit, ast.BytesLit)
 
 
 def _merge_groups(outer: Group | None, inner: Group | None) -> Group | None:
@@ -1255,7 +1323,9 @@ def exists(expr: Any, env: Env | None) -> bool:
     """`expr != _|_`: true unless evaluating `expr` fails or yields a non-concrete value."""
     try:
         v = eval_expr(expr, env)
-    except Bottom:
+    except Bottom as b:
+        if b.err.message.startswith("reference ") and not b.err.incomplete:
+            raise
         return False
     if type(v) is Atom:
         return True
@@ -1535,7 +1605,7 @@ def to_python(v: Vertex, *, depth: int = 0) -> Any:
     if d.kind == STRUCT:
         out: dict[str, Any] = {}
         for label, a in d.arcs.items():
-            if type(label) is not str or is_hidden(label) or is_definition(label):
+            if isinstance(label, int) or is_hidden(label) or is_definition(label):
                 continue
             if not a.regular:
                 if a.required:

@@ -12,6 +12,7 @@ import yaml
 from cueflow.cue import numbers
 from cueflow.cue.evaluator import (
     LIST,
+    MARKED,
     STRUCT,
     Vertex,
     describe_vertex,
@@ -99,7 +100,7 @@ def cue_text(v: Vertex, level: int = 0) -> str:
     v.eval()
     if v.disj is not None:
         return " | ".join(
-            ("*" if d else "") + cue_text(c, level)
+            ("*" if d == MARKED else "") + cue_text(c, level)
             for c, d in zip(v.disj, v.disj_default, strict=True)
         )
     if v.err is not None:
