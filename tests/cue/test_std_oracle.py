@@ -440,6 +440,31 @@ CASES: list[Case] = [
             "long": "a very long string that goes beyond eighty characters in length so that we can see folding"
         },
     ),
+    c(
+        'yaml.Marshal({a: "a,b", b: "a]", c: "tab\\tin\\nblock", d: " lead\\nline", e: "x\\n\\n", '
+        'nel: "a\\u0085b", g: "😀 \\u2028", h: "it\'s", i: "- x", j: "a #b", k: "x:", "a b": 1, "#k": 2})',
+        "yaml.Marshal",
+        {
+            "a": "a,b",
+            "b": "a]",
+            "c": "tab\tin\nblock",
+            "d": " lead\nline",
+            "e": "x\n\n",
+            "nel": "a\x85b",
+            "g": "😀 \u2028",
+            "h": "it's",
+            "i": "- x",
+            "j": "a #b",
+            "k": "x:",
+            "a b": 1,
+            "#k": 2,
+        },
+    ),
+    c(
+        'yaml.Marshal({outer: {inner: "' + "folded at eighty columns " * 6 + '"}})',
+        "yaml.Marshal",
+        {"outer": {"inner": "folded at eighty columns " * 6}},
+    ),
     c("yaml.Marshal([1, 2])", "yaml.Marshal", [1, 2]),
     c('yaml.Marshal("x")', "yaml.Marshal", "x"),
     c("yaml.MarshalStream([{a: 1}, {b: 2}])", "yaml.MarshalStream", [{"a": 1}, {"b": 2}]),

@@ -23,8 +23,7 @@ from cueflow.cue.std.encoding_json import unify_plain
 WIDTH = 80
 INDENT = 2
 
-# Plain text that a YAML reader would take for another type, or that old YAML 1.1
-# readers would (CUE quotes those too).
+# Text CUE always double-quotes: YAML 1.1 booleans and time- or hex-looking text.
 _LEGACY = frozenset(
     [
         "y",
@@ -56,134 +55,201 @@ _LEGACY = frozenset(
         ".Nan",
     ]
 )
-_NON_STRING = re.compile(
-    r"""~|null|Null|NULL|
-    [-+]?(?:0b[01_]+|0o?[0-7_]+|0x[0-9a-fA-F_]+|[0-9][0-9_]*)|
-    [-+]?(?:\.[0-9_]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?|
-    [-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)|
-    [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?
-    (?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?|
-    [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?""",
-    re.VERBOSE,
-)
 _CUE_QUOTED = re.compile(r"[-+0-9:. \t]+([-:]|[tT])[-+0-9:. \t]+[zZ]?|0x[a-fA-F0-9]+")
+
+# Plain text a YAML reader would not read back as a string (go-yaml v3's resolver).
+_RESOLVED = frozenset(
+    ["", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "<<"]
+    + [sign + inf for sign in ("", "+", "-") for inf in (".inf", ".Inf", ".INF")]
+    + [".nan", ".NaN", ".NAN"]
+)
+_DOT_FLOAT = re.compile(r"\.[0-9]+(?:[eE][-+]?[0-9]+)?")
+_TIMESTAMP = re.compile(
+    r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+    r"(?:[Tt][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?(?:Z|[-+][0-9]{2}:[0-9]{2})"
+    r"| [0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]+)?)?"
+)
+_GO_INT = re.compile(r"[-+]?(?:0[xX][0-9a-fA-F]+|0[oO]?[0-7]+|0[bB][01]+|[1-9][0-9]*|0)")
+_YAML_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+
+
+def resolves_to_non_string(s: str) -> bool:
+    """Whether plain `s` would read back as null, bool, number, timestamp or merge key."""
+    if s in _RESOLVED:
+        return True
+    if s.startswith("."):
+        return bool(_DOT_FLOAT.fullmatch(s))
+    if s[:1] in ("+", "-") or s[:1].isdigit():
+        plain = s.replace("_", "")
+        return bool(
+            _TIMESTAMP.fullmatch(s) or _GO_INT.fullmatch(plain) or _YAML_FLOAT.fullmatch(plain)
+        )
+    return False
+
+
 _DOUBLE_ESCAPES = {
     "\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f", "\r": "r",
     "\x1b": "e", '"': '"', "\\": "\\", "\x85": "N", "\xa0": "_", "\u2028": "L", "\u2029": "P",
 }  # fmt: skip
 
 
+_BREAKS = frozenset("\r\n\x85\u2028\u2029")
+
+
 def _printable(char: str) -> bool:
+    """go-yaml's is_printable: no C0/C1 controls, BOM, non-characters or non-BMP text."""
     code = ord(char)
     return (
         code == 0x0A
         or 0x20 <= code <= 0x7E
-        or code == 0x85
         or 0xA0 <= code <= 0xD7FF
         or (0xE000 <= code <= 0xFFFD and code != 0xFEFF)
-        or 0x10000 <= code <= 0x10FFFF
     )
 
 
-def _plain_allowed(s: str) -> tuple[bool, bool, bool]:
-    """(plain, single-quoted, literal block) allowed, as libyaml's scalar analysis decides."""
-    if not s:
-        return False, True, False
-    if s.startswith(("---", "...")):
-        return False, True, True
-    plain, single, block = True, True, True
+def _analyze(s: str) -> tuple[bool, bool, bool]:
+    """(plain, single-quoted, literal block) allowed in block context, as go-yaml decides."""
+    indicators = s.startswith(("---", "..."))
+    line_breaks = special = tabs = False
+    leading_space = leading_break = trailing_space = trailing_break = False
+    break_space = space_break = False
+    preceded_by_blank, previous_space, previous_break = True, False, False
+    last = len(s) - 1
     for i, char in enumerate(s):
-        before = s[i - 1] if i else " "
-        after = s[i + 1] if i + 1 < len(s) else " "
-        if i == 0 and (char in "#,[]{}&*!|>'\"%@`" or (char in "?:-" and after in " \n")):
-            plain = False
-        if i and (
-            char in ",?[]{}"
-            or (char == ":" and after in " \n")
-            or (char == "#" and before in " \n")
-        ):
-            plain = False
-        if not _printable(char):
-            plain = single = block = False
-        if char == " " and after == "\n":
-            plain = single = block = False
-        if char == " " and before == "\n":
-            plain = single = False
-        if char == "\n":
-            plain = False
-    if s[0] in " \n" or s[-1] in " \n":
-        plain = False
-    if s[-1] == " ":
-        block = False
-    return plain, single, block
+        followed_by_blank = i == last or s[i + 1] in " \t"
+        if i == 0:
+            indicators |= char in "#,[]{}&*!|>'\"%@`" or (char in "?:-" and followed_by_blank)
+        else:
+            indicators |= (char == ":" and followed_by_blank) or (char == "#" and preceded_by_blank)
+        if char == "\t":
+            tabs = True
+        elif not _printable(char):
+            special = True
+        if char == " ":
+            leading_space |= i == 0
+            trailing_space |= i == last
+            break_space |= previous_break
+            previous_space, previous_break = True, False
+        elif char in _BREAKS:
+            line_breaks = True
+            leading_break |= i == 0
+            trailing_break |= i == last
+            space_break |= previous_space
+            previous_space, previous_break = False, True
+        else:
+            previous_space = previous_break = False
+        preceded_by_blank = char in " \t" or char in _BREAKS
+    plain = not (
+        leading_space
+        or leading_break
+        or trailing_space
+        or trailing_break
+        or line_breaks
+        or indicators
+    )
+    single = not (break_space or space_break or tabs or special)
+    block = not (trailing_space or space_break or special) and bool(s)
+    return plain and single, single, block
+
+
+def _escape(char: str) -> str:
+    if char in _DOUBLE_ESCAPES:
+        return "\\" + _DOUBLE_ESCAPES[char]
+    code = ord(char)
+    if code <= 0xFF:
+        return f"\\x{code:02X}"
+    return f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}"
 
 
 def _double_quoted(s: str, indent: int, column: int) -> str:
+    """A double-quoted scalar, folded at a space past the width (`\\` keeps a leading space)."""
     out = ['"']
     column += 1
+    spaces = False
     for i, char in enumerate(s):
-        if char in _DOUBLE_ESCAPES or not _printable(char) or char == "\ufeff":
-            code = ord(char)
-            if char in _DOUBLE_ESCAPES:
-                piece = "\\" + _DOUBLE_ESCAPES[char]
-            elif code <= 0xFF:
-                piece = f"\\x{code:02X}"
-            elif code <= 0xFFFF:
-                piece = f"\\u{code:04X}"
-            else:
-                piece = f"\\U{code:08X}"
-        elif char == " " and column > WIDTH and 0 < i < len(s) - 1:
-            nxt = s[i + 1]
-            out.append("\n" + " " * indent + ("\\" if nxt == " " else ""))
-            column = indent + (1 if nxt == " " else 0)
+        if not _printable(char) or char in _BREAKS or char in '"\\':
+            piece, spaces = _escape(char), False
+        elif char == " " and not spaces and column > WIDTH and 0 < i < len(s) - 1:
+            out.append("\n" + " " * indent)
+            column = indent
+            if s[i + 1] == " ":
+                out.append("\\")
+                column += 1
+            spaces = True
             continue
         else:
-            piece = char
+            piece, spaces = char, char == " "
         out.append(piece)
         column += len(piece)
     out.append('"')
     return "".join(out)
 
 
-def _folded(s: str, indent: int, column: int) -> str:
-    """Plain or single-quoted text, breaking at a space once past the width."""
+def _folded(s: str, indent: int, column: int, quoted: bool) -> str:
+    """Plain or single-quoted text, broken at a lone space once past the width."""
     out = []
+    spaces = breaks = False
     for i, char in enumerate(s):
-        nxt = s[i + 1] if i + 1 < len(s) else ""
-        previous = s[i - 1] if i else ""
-        if char == " " and column > WIDTH and previous != " " and nxt not in ("", " "):
+        following_space = i + 1 < len(s) and s[i + 1] == " "
+        inner = 0 < i < len(s) - 1 or not quoted
+        if char == " " and not spaces and column > WIDTH and inner and not following_space:
             out.append("\n" + " " * indent)
-            column = indent
+            column, spaces = indent, True
             continue
-        out.append(char)
-        column += 1
+        if char in _BREAKS:
+            out.append(char)
+            column, breaks = 0, True
+            continue
+        if breaks:
+            out.append(" " * indent)
+            column, breaks = indent, False
+        out.append("''" if quoted and char == "'" else char)
+        column += 2 if quoted and char == "'" else 1
+        spaces = char == " "
     return "".join(out)
 
 
 def _literal(s: str, indent: int) -> str:
-    trailing = len(s) - len(s.rstrip("\n"))
-    chomp = "-" if trailing == 0 else ("" if trailing == 1 else "+")
-    hint = str(INDENT) if s[0] in " \n" else ""
-    body = s[:-1] if trailing else s
-    lines = body.split("\n")
-    return (
-        "|" + hint + chomp + "".join("\n" + (" " * indent + line if line else "") for line in lines)
-    )
+    """A literal block: `|`, an indent hint for leading space, `-`/`+` chomping, then the lines.
+
+    Any line break (also U+2028/U+2029) ends a line; a final break ends the block.
+    """
+    if s[-1] not in _BREAKS:
+        chomp = "-"
+    elif len(s) == 1 or s[-2] in _BREAKS:
+        chomp = "+"
+    else:
+        chomp = ""
+    hint = str(INDENT) if s[0] == " " or s[0] in _BREAKS else ""
+    out = ["|", hint, chomp, "\n"]
+    breaks = True
+    for char in s:
+        if char in _BREAKS:
+            out.append(char)
+            breaks = True
+            continue
+        if breaks:
+            out.append(" " * indent)
+            breaks = False
+        out.append(char)
+    return "".join(out)
 
 
 def scalar_text(s: str, indent: int, column: int, key: bool = False) -> str:
-    """A string as a YAML scalar starting at `column`; continuation lines at `indent`."""
-    plain, single, block = _plain_allowed(s)
-    if s in _LEGACY or _NON_STRING.fullmatch(s) or _CUE_QUOTED.fullmatch(s) or not s:
+    """A string as a YAML scalar starting at `column`; continuation lines at `indent`.
+
+    A key never becomes a literal block (go-yaml would write a complex `? ` key);
+    it is double-quoted instead.
+    """
+    if s in _LEGACY or _CUE_QUOTED.fullmatch(s) or resolves_to_non_string(s):
         return _double_quoted(s, indent, column)
+    plain, single, block = _analyze(s)
     if "\n" in s:
-        if block and not key:
-            return _literal(s, indent)
-        return _double_quoted(s, indent, column)
+        return _literal(s, indent) if block and not key else _double_quoted(s, indent, column)
     if plain:
-        return _folded(s, indent, column)
+        return _folded(s, indent, column, quoted=False)
     if single:
-        return "'" + _folded(s.replace("'", "''"), indent, column + 1) + "'"
+        return "'" + _folded(s, indent, column + 1, quoted=True) + "'"
     return _double_quoted(s, indent, column)
 
 
@@ -225,13 +291,18 @@ def _node(value: Any, indent: int, out: list[str]) -> None:
                 _node(item, indent + INDENT, out)
                 continue
             head += " "
-        out.append(head + text + "\n")
+        out.append(head + _line_end(text))
+
+
+def _line_end(text: str) -> str:
+    """A scalar's text ending its line (a literal block ending in a break already does)."""
+    return text if text.startswith("|") and text[-1] in _BREAKS else text + "\n"
 
 
 def marshal(value: Any) -> str:
     text = _scalar(value, 0, 0)
     if text is not None:
-        return text + "\n"
+        return _line_end(text)
     out: list[str] = []
     _node(value, 0, out)
     return "".join(out)
