@@ -681,14 +681,7 @@ def test_function_missing_from_the_oracle_gives_the_documented_answer(case: Case
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_evaluator_agrees_with_direct_call(case: Case) -> None:
     cue = pytest.importorskip("cueflow.cue")
-    try:
-        value = cue.Context().compile(source(case.expr)).to_python()["x"]
-    except TypeError as exc:
-        if "SortOrder" in str(exc):
-            pytest.xfail(
-                "the evaluator does not yet pass list.Ascending/Descending through to list.Sort"
-            )
-        raise
+    value = cue.Context().compile(source(case.expr)).to_python()["x"]
     assert exported(value) == exported(python_answer(case))
 
 
