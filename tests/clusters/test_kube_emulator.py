@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from cueflow.testing.kube_emulator import KubeEmulator
+from cueflow.testing.kube_emulator import KubeEmulator, workloads_ready
 
 
 @pytest.fixture
@@ -91,3 +91,21 @@ async def test_cluster_scoped_kinds_ignore_namespaces(api) -> None:
     listed = (await client.get("/api/v1/namespaces")).json()
     assert [n["metadata"]["name"] for n in listed["items"]] == ["team"]
     assert "namespace" not in listed["items"][0]["metadata"]
+
+
+async def test_set_status_and_the_ready_workloads_controller() -> None:
+    emulator = KubeEmulator(controllers=(workloads_ready,))
+    transport = httpx.ASGITransport(app=emulator.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://k8s") as client:
+        deployments = "/apis/apps/v1/namespaces/default/deployments"
+        made = (await client.post(deployments, json={"metadata": {"name": "d"},
+                                                     "spec": {"replicas": 2}})).json()
+        assert made["status"]["readyReplicas"] == 2
+        scaled = await client.patch(f"{deployments}/d", content=b'{"spec": {"replicas": 3}}',
+                                    headers={"Content-Type": "application/merge-patch+json"})
+        assert scaled.json()["status"]["readyReplicas"] == 3
+        assert scaled.json()["status"]["observedGeneration"] == 2
+        broken = emulator.set_status("apps/v1", "Deployment", "d", "default",
+                                     {"readyReplicas": 0})
+        assert broken["status"] == {"readyReplicas": 0}
+        assert (await client.get(f"{deployments}/d")).json()["status"] == {"readyReplicas": 0}

@@ -37,7 +37,7 @@ from starlette.routing import Route
 
 from cueflow.testing import serving
 
-__all__ = ["KindInfo", "KubeEmulator", "run_emulator"]
+__all__ = ["Controller", "KindInfo", "KubeEmulator", "run_emulator", "workloads_ready"]
 
 Obj = dict[str, Any]
 
@@ -94,6 +94,22 @@ COMMON_KINDS = (
 )
 
 EVENT_LOG_SIZE = 10_000
+
+Controller = Callable[[KindInfo, Obj], None]
+"""Stands in for a cluster controller: may change an object (its status) as it is written."""
+
+
+def workloads_ready(info: KindInfo, obj: Obj) -> None:
+    """Deployments, StatefulSets and ReplicaSets become ready and Jobs complete at once."""
+    spec = obj.get("spec") or {}
+    generation = obj["metadata"].get("generation", 1)
+    if info.group == "apps" and info.kind in ("Deployment", "StatefulSet", "ReplicaSet"):
+        replicas = spec.get("replicas", 1)
+        obj["status"] = {"observedGeneration": generation, "replicas": replicas,
+                         "readyReplicas": replicas, "availableReplicas": replicas,
+                         "updatedReplicas": replicas}
+    elif info.group == "batch" and info.kind == "Job":
+        obj["status"] = {"succeeded": spec.get("completions", 1), "active": 0}
 
 
 class ApiError(Exception):
@@ -333,9 +349,10 @@ class KubeEmulator:
     """The in-memory API: a Starlette app plus the objects it serves."""
 
     def __init__(self, kinds: tuple[KindInfo, ...] = COMMON_KINDS,
-                 history: int = EVENT_LOG_SIZE) -> None:
+                 history: int = EVENT_LOG_SIZE, controllers: tuple[Controller, ...] = ()) -> None:
         self.history = history
         """How many change events a watch can resume from."""
+        self.controllers = controllers
         self.kinds: dict[tuple[str, str, str], KindInfo] = {}
         self.objects: dict[tuple[str, str], dict[tuple[str, str], Obj]] = {}
         self.events: list[tuple[int, str, tuple[str, str], Obj]] = []
@@ -357,6 +374,13 @@ class KubeEmulator:
         """Every stored object of a kind, for assertions in tests."""
         info = self._by_kind(api_version, kind)
         return [copy.deepcopy(obj) for obj in self.objects[(info.group, info.plural)].values()]
+
+    def set_status(self, api_version: str, kind: str, name: str, namespace: str,
+                   status: Obj) -> Obj:
+        """Replace an object's status as its controller would (call inside the event loop)."""
+        info = self._by_kind(api_version, kind)
+        old = self._get(info, namespace if info.namespaced else "", name)
+        return copy.deepcopy(self._update(info, old, {**old, "status": status}, "status"))
 
     def _by_kind(self, api_version: str, kind: str) -> KindInfo:
         group, _, version = api_version.rpartition("/")
@@ -548,6 +572,8 @@ class KubeEmulator:
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=_now(), generation=1)
         meta.pop("resourceVersion", None)
         obj = copy.deepcopy(body)
+        for controller in self.controllers:
+            controller(info, obj)
         self._store(info)[key] = obj
         self._bump("ADDED", info, obj)
         return obj
@@ -567,6 +593,9 @@ class KubeEmulator:
         new["apiVersion"], new["kind"] = info.api_version, info.kind
         if _spec_of(new) != _spec_of(old):
             meta["generation"] = old["metadata"].get("generation", 1) + 1
+        if subresource != "status":
+            for controller in self.controllers:
+                controller(info, new)
         if new == old:
             return old
         key = (meta.get("namespace", ""), meta["name"])
@@ -716,10 +745,11 @@ async def _json_body(request: Request) -> Obj:
 
 @contextlib.asynccontextmanager
 async def run_emulator(
-    kinds: tuple[KindInfo, ...] = COMMON_KINDS, port: int = 0
+    kinds: tuple[KindInfo, ...] = COMMON_KINDS, port: int = 0,
+    controllers: tuple[Controller, ...] = (),
 ) -> AsyncIterator[KubeEmulator]:
     """Serve a fresh emulator on 127.0.0.1 (a free port by default) for the block."""
-    emulator = KubeEmulator(kinds)
+    emulator = KubeEmulator(kinds, controllers=controllers)
     async with serving.serve(emulator.app, port) as port:
         emulator.url = f"http://127.0.0.1:{port}"
         try:
