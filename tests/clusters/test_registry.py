@@ -85,3 +85,14 @@ async def test_cluster_names_route_to_their_own_api_server(
         await (await registry.client("")).create({**cm, "data": {"at": "local"}})
         assert eu.objects_of("v1", "ConfigMap")[0]["data"] == {"at": "eu"}
         assert emulator.objects_of("v1", "ConfigMap")[0]["data"] == {"at": "local"}
+
+
+async def test_in_cluster_mode_outside_a_pod_is_explained(
+    kv: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    registry = clusters.ClusterRegistry(kv, in_cluster=True)
+    assert await registry.has_default()
+    with pytest.raises(clusters.ClusterError, match="cannot use the cluster cueflow runs in"):
+        await registry.client("")
+    await registry.close()

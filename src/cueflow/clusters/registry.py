@@ -176,7 +176,12 @@ class ClusterRegistry:
     async def _configuration(self, name: str) -> k8s_client.Configuration:
         configuration = k8s_client.Configuration()
         if name == DEFAULT_CLUSTER and self._in_cluster:
-            k8s_config.load_incluster_config(client_configuration=configuration)
+            try:
+                k8s_config.load_incluster_config(client_configuration=configuration)
+            except (ConfigException, OSError) as exc:
+                raise ClusterError(
+                    f"cannot use the cluster cueflow runs in (no service account?): {exc}"
+                ) from exc
             return configuration
         record = await self._store.kv_get(KV_SPACE, name) if self._store else None
         if record is None:
