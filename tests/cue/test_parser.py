@@ -17,7 +17,19 @@ from cueflow.cue import ast
 from cueflow.cue.errors import CueSyntaxError
 from cueflow.cue.parser import parse_expr, parse_file
 
-SNIPPETS = Path("/work/shared/tools/cue-oracle/snippets")
+REPO = Path(__file__).resolve().parents[2]
+# The oracle's snippets: the copy scripts/install-oracle.sh makes, else the shared original.
+SNIPPETS = next(
+    (
+        path
+        for path in (
+            REPO / ".cache" / "cue-oracle" / "snippets",
+            Path("/work/shared/tools/cue-oracle/snippets"),
+        )
+        if path.is_dir()
+    ),
+    REPO / ".cache" / "cue-oracle" / "snippets",
+)
 
 
 def show(node: Any) -> str:
@@ -111,11 +123,15 @@ def at(node: ast.Node) -> tuple[int, int]:
 # --- the oracle's snippets and realistic templates ---------------------------
 
 
-@pytest.mark.parametrize("path", sorted(SNIPPETS.glob("*.cue")), ids=lambda p: p.name)
-def test_oracle_snippets_parse(path: Path) -> None:
-    parsed = parse_file(path.read_text(), path.name)
-    assert parsed.decls
-    assert parsed.filename == path.name
+def test_all_oracle_snippets_parse() -> None:
+    paths = sorted(SNIPPETS.glob("*.cue"))
+    if not paths:
+        pytest.skip(f"no CUE snippets at {SNIPPETS}: run scripts/install-oracle.sh")
+    assert len(paths) >= 77
+    for path in paths:
+        parsed = parse_file(path.read_text(), path.name)
+        assert parsed.decls, path.name
+        assert parsed.filename == path.name
 
 
 DEPLOY_STEP = """\
