@@ -101,8 +101,12 @@ def show(node: Any) -> str:
     raise AssertionError(f"unexpected node {node!r}")
 
 
+def decls_of(f: ast.File) -> list[str]:
+    return [show(d) for d in f.decls]
+
+
 def decls(source: str) -> list[str]:
-    return [show(d) for d in parse_file(source).decls]
+    return decls_of(parse_file(source))
 
 
 def expr(source: str) -> str:
@@ -401,10 +405,6 @@ def test_package_and_imports() -> None:
     ]
     assert decls_of(f) == ["x: 1"]
     assert at(f.imports[1]) == (4, 2)
-
-
-def decls_of(f: ast.File) -> list[str]:
-    return [show(d) for d in f.decls]
 
 
 def test_import_group_on_one_line_and_qualified_path() -> None:
