@@ -82,6 +82,9 @@ async def test_scalar_results_and_conditions(prometheus: str) -> None:
     ctx = provider_context()
     result = await metrics.prom_check(ctx, check(prometheus, "scalar", condition="== 3"))
     assert "first success" in result["message"]
+    arithmetic = await metrics.prom_check(provider_context(step_id="other"),
+                                          check(prometheus, "bad", condition="* 100 < 60"))
+    assert "first success" in arithmetic["message"]
 
 
 @pytest.mark.parametrize(("name", "extra", "message"), [
@@ -89,7 +92,9 @@ async def test_scalar_results_and_conditions(prometheus: str) -> None:
     ("matrix", {}, "returned a matrix"),
     ("nope", {}, "query failed: parse error in nope"),
     ("html", {}, "did not answer with JSON"),
-    ("good", {"condition": "is good"}, 'condition "is good" must be a comparison'),
+    ("good", {"condition": "is good"}, 'condition "is good" cannot be evaluated: expected'),
+    ("good", {"condition": '> "a"'}, "cannot be evaluated: result: invalid operands"),
+    ("good", {"condition": "+ 1"}, "must give true or false, not 1.97"),
     ("good", {"duration": "forever"}, 'duration "forever" is not a valid duration'),
     ("good", {"failDuration": "1 min"}, 'failDuration "1 min" is not a valid duration'),
 ])

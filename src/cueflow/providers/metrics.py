@@ -9,13 +9,11 @@ wait until it has held for `duration`, or give up once it failed for
 from __future__ import annotations
 
 import math
-import operator
-import re
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
+from cueflow import cue
 from cueflow.providers import params
 from cueflow.providers.base import ProviderContext, ProviderError, ProviderPackage
 
@@ -26,20 +24,19 @@ DEFAULT_ENDPOINT = "http://prometheus-server.o11y-system.svc:9090"
 QUERY_TIMEOUT = 30.0
 """Seconds a query may take."""
 
-_COMPARISONS: dict[str, Callable[[float, float], bool]] = {
-    ">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
-    ">": operator.gt, "<": operator.lt,
-}
-_CONDITION = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
-
-
-def _condition(text: str) -> Callable[[float], bool]:
-    match = _CONDITION.match(text)
-    if match is None:
-        raise ProviderError(f'condition "{text}" must be a comparison with a number, '
-                            'e.g. ">=0.95"')
-    compare, bound = _COMPARISONS[match.group(1)], float(match.group(2))
-    return lambda value: compare(value, bound)
+def _holds(value: float, condition: str) -> bool:
+    """Evaluate the CUE expression `<value> <condition>` (e.g. `>=0.95`, `* 100 > 95`)."""
+    if not math.isfinite(value):
+        raise ProviderError(f"the query returned {value}, which a condition cannot compare")
+    result = cue.Context().compile(f"result: {value!r} {condition}").lookup("result")
+    try:
+        outcome = result.to_python()
+    except cue.CueError as exc:
+        raise ProviderError(f'condition "{condition}" cannot be evaluated: '
+                            f"{str(exc).splitlines()[0]}") from exc
+    if not isinstance(outcome, bool):
+        raise ProviderError(f'condition "{condition}" must give true or false, not {outcome}')
+    return outcome
 
 
 async def _query(endpoint: str, query: str) -> float:
@@ -86,7 +83,7 @@ async def prom_check(ctx: ProviderContext, args: dict[str, Any]) -> dict[str, An
     """`#PromCheck`: `{"result", "failed", "message"}`."""
     query = params.require_str(args, "query")
     endpoint = params.optional_str(args, "metricEndpoint") or DEFAULT_ENDPOINT
-    holds = _condition(params.require_str(args, "condition"))
+    condition = params.require_str(args, "condition")
     duration = params.parse_duration(params.optional_str(args, "duration") or "5m", "duration")
     fail_duration = params.parse_duration(params.optional_str(args, "failDuration") or "2m",
                                           "failDuration")
@@ -94,8 +91,8 @@ async def prom_check(ctx: ProviderContext, args: dict[str, Any]) -> dict[str, An
     now = params.now(ctx).timestamp()
     success_key = f"{ctx.step_id}.metrics.success.time"
     fail_key = f"{ctx.step_id}.metrics.fail.time"
-    shown = f"{value:g}" if math.isfinite(value) else str(value)
-    if holds(value):
+    shown = f"{value:g}"
+    if _holds(value, condition):
         ctx.variables.pop(fail_key, None)
         since = _since(ctx.variables, success_key)
         if since is None:
