@@ -146,3 +146,11 @@ def test_compile_in_scope_of_another_value() -> None:
     base = ctx.compile('status: {phase: "done"}')
     derived = ctx.compile('ok: status.phase == "done"', scope=base)
     assert derived.to_python() == {"ok": True}
+
+
+def test_unused_import_is_an_error_only_with_a_package_clause() -> None:
+    ctx = cue.Context()
+    with_package = ctx.compile('package demo\nimport "strings"\na: 1')
+    assert with_package.error is not None
+    assert with_package.error.message == 'imported and not used: "strings"'
+    assert ctx.compile('import "strings"\na: 1').to_python() == {"a": 1}

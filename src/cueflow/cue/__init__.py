@@ -43,6 +43,9 @@ __all__ = ["Context", "CueError", "CueSyntaxError", "Field", "Value", "format_va
 
 _CACHE_SIZE = 512
 
+# A parsed file, the struct literal of its declarations, and its first unused import.
+_Parsed = tuple[ast.File, ast.StructLit, ast.ImportSpec | None]
+
 
 @dataclass(frozen=True, slots=True)
 class Field:
@@ -64,7 +67,7 @@ class Context:
     def __init__(self) -> None:
         self._packages: dict[str, list[ast.File]] = {}
         self._roots: dict[str, Vertex] = {}
-        self._parsed: dict[tuple[str, str], tuple[ast.File, ast.StructLit] | CueSyntaxError] = {}
+        self._parsed: dict[tuple[str, str], _Parsed | CueSyntaxError] = {}
 
     def register_package(self, path: str, source: str, filename: str | None = None) -> None:
         """Make `import "path"` load this CUE source (call again to add another file)."""
@@ -79,7 +82,11 @@ class Context:
         parsed = self._parse(text, filename)
         if isinstance(parsed, CueError):
             return Value._failed(self, parsed)
-        file, lit = parsed
+        file, lit, unused = parsed
+        if unused is not None:
+            return Value._failed(
+                self, CueError(f'imported and not used: "{unused.path}"', "", [unused.pos])
+            )
         parent = Env(None, vertex=scope._vertex) if scope is not None else None
         try:
             env = self._file_env(file, parent)
@@ -90,7 +97,7 @@ class Context:
         root.conjuncts.append((lit, env, None, (0,)))
         return Value(self, root, root, ())
 
-    def _parse(self, text: str, filename: str) -> tuple[ast.File, ast.StructLit] | CueSyntaxError:
+    def _parse(self, text: str, filename: str) -> _Parsed | CueSyntaxError:
         key = (filename, text)
         hit = self._parsed.get(key)
         if hit is None:
@@ -98,7 +105,7 @@ class Context:
 
             try:
                 file = parse_file(text, filename)
-                hit = (file, ast.StructLit(file.pos, file.decls))
+                hit = (file, ast.StructLit(file.pos, file.decls), _unused_import(file))
             except CueSyntaxError as exc:
                 hit = exc
             if len(self._parsed) >= _CACHE_SIZE:
@@ -131,6 +138,23 @@ class Context:
         if pkg is None:
             raise Bottom(CueError(f"package {path!r} not found", "", [imp.pos]))
         return pkg
+
+
+def _unused_import(file: ast.File) -> ast.ImportSpec | None:
+    """An import the file never names; only files with a package clause must use them all."""
+    if file.package is None or not file.imports:
+        return None
+    names: set[str] = set()
+    stack: list[Any] = list(file.decls)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Ident):
+            names.add(node.name)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, ast.Node):
+            stack.extend(getattr(node, f) for f in node.__dataclass_fields__)
+    return next((imp for imp in file.imports if imp.name not in names), None)
 
 
 def _parse_path(text: str) -> list[str | int]:
