@@ -176,6 +176,22 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("yaml.Unmarshal", ("",), None),
     (
         "yaml.Unmarshal",
+        ("a: 09\nb: 0_7\nc: 1_000.5\nd: 0\n",),
+        {"a": "09", "b": 7, "c": D("1000.5"), "d": 0},
+    ),
+    (
+        "yaml.Unmarshal",
+        ("1: a\n2.50: b\ntrue: c\n~: d\n",),
+        {"1": "a", "2.50": "b", "true": "c", "null": "d"},
+    ),
+    (
+        "yaml.Unmarshal",
+        ("a: &a {x: 1, y: 2}\nb: &b {y: 9, z: 3}\nc:\n  <<: [*a, *b]\n  w: 0\n",),
+        {"a": {"x": 1, "y": 2}, "b": {"y": 9, "z": 3}, "c": {"y": 2, "z": 3, "x": 1, "w": 0}},
+    ),
+    ("yaml.Unmarshal", ("a: !!binary aGk=\n",), {"a": b"hi"}),
+    (
+        "yaml.Unmarshal",
         ("k: {a: 1}\nl: [1.5, -.5, 0o17, +12]\n",),
         {"k": {"a": 1}, "l": [D("1.5"), D("-0.5"), 15, 12]},
     ),
@@ -319,6 +335,9 @@ ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
     ("json.Unmarshal", ('{"a": 1, "a": 2}',), "a: conflicting values 1 and 2"),
     ("yaml.Unmarshal", ("1\n---\n2",), "3:1: expected a single YAML document"),
     ("yaml.Unmarshal", ("1\n---\n}invalid yaml",), "3:1: expected a single YAML document"),
+    ("yaml.Unmarshal", ("a: 1\na: 2\n",), "a: conflicting values 1 and 2"),
+    ("yaml.Unmarshal", ("? [a]\n: 1\n",), "invalid map key: seq"),
+    ("yaml.Unmarshal", ("a: .inf\n",), "unsupported float .inf"),
     ("base64.Decode", (None, "foo"), "illegal base64 data at input byte 0"),
     ("base64.Decode", (None, "Zg="), "illegal base64 data at input byte 3"),
     ("base64.Decode", ({}, "foo"), "cannot use value {} (type struct) as null"),

@@ -488,6 +488,24 @@ CASES: list[Case] = [
         "yaml.Unmarshal",
         "- |\n  text\n  more\n- >\n  folded\n  line\n",
     ),
+    c(
+        'yaml.Unmarshal("a: 1_000\\nb: 0b11\\nc: 017\\nf: 0o17\\ng: 0x1f\\nh: -.5\\n")',
+        "yaml.Unmarshal",
+        "a: 1_000\nb: 0b11\nc: 017\nf: 0o17\ng: 0x1f\nh: -.5\n",
+    ),
+    c(
+        'yaml.Unmarshal("e: 1E3\\n")',
+        "yaml.Unmarshal",
+        "e: 1E3\n",
+        v04={"e": "1E3"},
+        expect={"e": D("1E+3")},
+        why="v0.14 resolves scalars with go-yaml v3, whose floats allow a capital E",
+    ),
+    c(
+        'yaml.Unmarshal("base: &b {x: 1, y: 2}\\nd:\\n  <<: *b\\n  y: 3\\n  z: 4\\n")',
+        "yaml.Unmarshal",
+        "base: &b {x: 1, y: 2}\nd:\n  <<: *b\n  y: 3\n  z: 4\n",
+    ),
     # encoding/base64, encoding/hex, crypto
     c('base64.Encode(null, "hello")', "base64.Encode", None, "hello"),
     c("base64.Encode(null, 'by')", "base64.Encode", None, b"by"),

@@ -315,67 +315,104 @@ def marshal_stream(values: Any) -> str:
 
 
 class _Loader(yaml.SafeLoader):
-    """PyYAML with YAML 1.2 core-schema scalars: `yes`/`on`/dates stay strings."""
+    """PyYAML reading scalars as go-yaml v3 resolves them and CUE converts them.
 
+    Only `true`/`false` (three spellings) are bools, so `yes`/`on` stay strings;
+    ints may use `_`, `0x`, `0o`, `0b` or a leading-zero octal; octal-looking text
+    that is not an int (`09`) stays a string; dates stay strings.
+    """
+
+
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_MERGE = "tag:yaml.org,2002:merge"
 
 _Loader.yaml_implicit_resolvers = {}
 for _tag, _pattern, _first in [
-    ("tag:yaml.org,2002:null", r"~|null|Null|NULL|", ["~", "n", "N", ""]),
-    ("tag:yaml.org,2002:merge", r"<<", ["<"]),
-    ("tag:yaml.org,2002:bool", r"true|True|TRUE|false|False|FALSE", list("tTfF")),
-    ("tag:yaml.org,2002:int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+", list("-+0123456789")),
+    (_NULL, r"~|null|Null|NULL|", ["~", "n", "N", ""]),
+    (_MERGE, r"<<", ["<"]),
+    (_BOOL, r"true|True|TRUE|false|False|FALSE", list("tTfF")),
     (
-        "tag:yaml.org,2002:float",
-        r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+        _INT,
+        r"[-+]?(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|0[0-7_]*|[1-9][0-9_]*)",
+        list("-+0123456789"),
+    ),
+    (
+        _FLOAT,
+        r"[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
         list("-+.0123456789"),
     ),
 ]:
     _Loader.add_implicit_resolver(_tag, re.compile(rf"^(?:{_pattern})$"), _first)
 
+_OCTAL_LOOKING = re.compile(r"[-+]?0[0-9_]+")
+
 
 def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
-    text = node.value
+    text = node.value.replace("_", "")
     sign = -1 if text.startswith("-") else 1
     body = text.lstrip("+-")
-    if body.startswith("0o"):
-        return sign * int(body[2:], 8)
-    if body.startswith("0x"):
-        return sign * int(body[2:], 16)
-    return sign * int(body)
+    base = {"0x": 16, "0o": 8, "0b": 2}.get(body[:2].lower())
+    if base:
+        return sign * int(body[2:], base)
+    return sign * int(body, 8 if len(body) > 1 and body[0] == "0" else 10)
 
 
-def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
-    if "inf" in node.value.lower() or "nan" in node.value.lower():
-        raise BuiltinError(f"yaml: unsupported float {node.value}")
-    text = node.value.lstrip("+")
-    return Decimal(("0" + text) if text.startswith(".") else text.replace("-.", "-0."))
+def _construct_float(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | str:
+    text = node.value
+    if _OCTAL_LOOKING.fullmatch(text):
+        return text
+    if "inf" in text.lower() or "nan" in text.lower():
+        raise BuiltinError(f"yaml: unsupported float {text}")
+    body = text.replace("_", "").lstrip("+")
+    return Decimal(body.replace(".", "0.", 1) if body.lstrip("-").startswith(".") else body)
+
+
+def _merge_sources(loader: yaml.SafeLoader, node: yaml.Node) -> list[dict[str, Any]]:
+    """The mappings a merge key brings in, in the order they are applied (last wins)."""
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, dict):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, dict) for item in value):
+        return list(reversed(value))
+    raise BuiltinError("map merge requires map or sequence of maps as the value")
 
 
 def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict[str, Any]:
-    loader.flatten_mapping(node)
+    """A mapping as CUE builds it: after a merge key, later keys replace earlier ones."""
     result: dict[str, Any] = {}
+    merging = False
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        if isinstance(key, dict | list):
-            raise BuiltinError("yaml: invalid map key: only scalar keys are supported")
-        label = key if isinstance(key, str) else _label(key)
+        if key_node.tag == _MERGE:
+            merging = True
+            for source in _merge_sources(loader, value_node):
+                result.update(source)
+            continue
+        label = _label(loader, key_node)
         value = loader.construct_object(value_node, deep=True)
-        result[label] = unify_plain(result[label], value, label) if label in result else value
+        if label in result and not merging:
+            value = unify_plain(result[label], value, label)
+        result[label] = value
     return result
 
 
-def _label(key: Any) -> str:
-    if key is None:
+def _label(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    """A key as a field name: scalars keep their text (`1.50`), bools and null their keyword."""
+    if not isinstance(node, yaml.ScalarNode):
+        raise BuiltinError(f"invalid map key: {node.tag.rsplit(':', 1)[-1]}")
+    if node.tag == _BOOL:
+        return "true" if node.value in ("true", "True", "TRUE") else "false"
+    if node.tag == _NULL:
         return "null"
-    if key is True or key is False:
-        return "true" if key else "false"
-    if isinstance(key, bytes):
-        return key.decode("utf-8", "replace")
-    return numbers.format_number(key) if isinstance(key, int | Decimal) else str(key)
+    key = loader.construct_object(node)
+    return key.decode("utf-8", "replace") if isinstance(key, bytes) else node.value
 
 
-_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+_Loader.add_constructor(_INT, _construct_int)
+_Loader.add_constructor(_FLOAT, _construct_float)
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 
 
