@@ -302,3 +302,28 @@ async def test_requests_recorded_while_no_engine_ran_are_acted_on(store):
         assert (await second.status())["status"] == "succeeded"
     finally:
         await second.engine.stop()
+
+
+async def test_delete_stops_the_run_and_removes_it(harness):
+    from cueflow.store.base import NotFound
+
+    await harness.start([s("s1", "running")])
+    waiter = asyncio.create_task(harness.engine.wait("default", "app"))
+    await harness.settle()
+    await harness.engine.delete("WorkflowRun", "default", "app")
+    with pytest.raises(NotFound):
+        await waiter
+    await harness.advance(5)
+    with pytest.raises(NotFound):
+        await harness.store.get("WorkflowRun", "default", "app")
+
+
+async def test_reapplying_finished_run_unchanged_does_nothing(harness):
+    await harness.start([s("s1")])
+    first = await harness.store.get("WorkflowRun", "default", "app")
+    again = await harness.engine.apply(run_doc([s("s1")]))
+    assert again.version == first.version and harness.runs["s1"] == 1
+    await harness.engine.apply(run_doc([s("s1"), s("s2")]))
+    await harness.settle()
+    assert phases(await harness.status()) == {"s1": ("succeeded", ""), "s2": ("succeeded", "")}
+    assert harness.runs["s1"] == 2

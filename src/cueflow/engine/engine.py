@@ -167,21 +167,25 @@ class Engine:
         """Cancel every run task; their state is already in the store."""
         self._started = False
         runs = list(self._runs.values())
-        for run in runs:
-            if run.timer is not None:
-                run.timer.cancel()
-            # let a pass in progress finish its store write: cancelling it mid-transaction
-            # would leave the database connection unusable
-            async with run.lock:
-                if run.task is not None:
-                    run.task.cancel()
-        for run in runs:
-            if run.task is not None:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await run.task
-            for queue in run.watchers:
-                queue.put_nowait(None)
         self._runs.clear()
+        for run in runs:
+            await self._halt(run)
+
+    @staticmethod
+    async def _halt(run: _Run) -> None:
+        """Stop a run's task between passes and end its watchers."""
+        if run.timer is not None:
+            run.timer.cancel()
+        # let a pass in progress finish its store write: cancelling it mid-transaction would
+        # leave the database connection unusable
+        async with run.lock:
+            if run.task is not None:
+                run.task.cancel()
+        if run.task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await run.task
+        for queue in run.watchers:
+            queue.put_nowait(None)
 
     async def take_requests(self) -> None:
         """Act on operations other processes recorded in the store."""
@@ -259,8 +263,13 @@ class Engine:
             and existing.doc.get("spec") == obj.spec.to_dict()
         ):
             return existing  # applying a finished run unchanged does nothing
-        obj.status = None
-        run = _Run(state=RunState(run=obj))
+        if existing is not None and not existing.finished:
+            state = _load_state(existing)  # not adopted yet (engine not started): keep status
+            state.run.spec = obj.spec
+        else:
+            obj.status = None
+            state = RunState(run=obj)
+        run = _Run(state=state)
         # The first pass runs before the first write: steps without side effects need no
         # earlier write, and the pass checkpoints before any provider call.
         run.first_write = asyncio.get_running_loop().create_future()
@@ -281,6 +290,21 @@ class Engine:
         for run in self._runs.values():
             if run.state.status.status == RunPhase.INITIALIZING:
                 run.wake.set()
+
+    async def delete(self, kind: str, namespace: str, name: str) -> None:
+        """Delete a stored object; a run is stopped first (its logs go with it)."""
+        if kind == WorkflowRun.KIND:
+            run = self._runs.pop((namespace, name), None)
+            if run is not None:
+                await self._halt(run)
+                for future in run.waiters:
+                    if not future.done():
+                        future.set_exception(NotFound(f"{namespace}/{name} was deleted"))
+        await self.store.delete(kind, namespace, name)
+        if kind == WorkflowStepDefinition.KIND:
+            self._definitions.pop((namespace, name), None)
+        if kind == Workflow.KIND:
+            self._workflows.pop((namespace, name), None)
 
     # --- observing -----------------------------------------------------------------------
 
