@@ -14,6 +14,7 @@ from typing import Any
 import corpus
 import pytest
 import regenerate
+import step_scenarios
 
 CASES = corpus.load_cases()
 RECORDED = corpus.load_expected()
@@ -74,6 +75,7 @@ def test_corpus_size_and_error_share() -> None:
 def test_side_lists_name_real_cases() -> None:
     ids = {c.id for c in CASES}
     assert set(VERSIONS) <= ids
+    ids |= {f"templates/{s.id}" for s in step_scenarios.load_scenarios()}
     assert ids >= KNOWN_FAILURES, f"stale known failures: {sorted(KNOWN_FAILURES - ids)}"
     assert all(set(e["expect"]) in ({"value"}, {"error"}) for e in VERSIONS.values())
 

@@ -12,9 +12,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import corpus
+import step_scenarios
 
 REPO = corpus.CASES_DIR.parents[2]
 DOC = REPO / "docs" / "cue-versions.md"
@@ -61,24 +65,62 @@ def write_expected(cases: list[corpus.Case]) -> None:
     corpus.EXPECTED_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def write_known_failures(cases: list[corpus.Case]) -> None:
-    """List the cases cueflow currently gets wrong (by the recorded answers)."""
+def cueflow_agrees(want: corpus.Outcome, evaluate: Callable[[], corpus.Outcome]) -> bool:
+    """Whether cueflow's outcome agrees; a crash or a hang counts as a failure."""
+    try:
+        with corpus.time_limit(10.0):
+            return corpus.agree(want, evaluate())
+    except Exception:  # the tests report the crash itself
+        return False
+
+
+def failing_cases(cases: list[corpus.Case]) -> list[str]:
+    """Corpus cases cueflow gets wrong, judged by the recorded answers."""
     expected, versions = corpus.load_expected(), corpus.load_versions()
+    return [
+        case.id
+        for case in cases
+        if not cueflow_agrees(
+            corpus.expected_for_cueflow(case.id, expected[case.id], versions),
+            lambda case=case: corpus.cueflow_outcome(case.source),
+        )
+    ]
+
+
+def failing_scenarios(oracle: Any) -> list[str]:
+    """Template scenarios cueflow gets wrong, judged by the live oracle."""
+    from cueflow.definitions.stubs import lay_out_vela_stubs
+
     failing = []
-    for case in cases:
-        want = corpus.expected_for_cueflow(case.id, expected[case.id], versions)
-        try:
-            with corpus.time_limit(10.0):
-                ok = corpus.agree(want, corpus.cueflow_outcome(case.source))
-        except Exception:  # a crash is a failure too; the test reports it
-            ok = False
-        if not ok:
-            failing.append(case.id)
-    header = (
-        "# Corpus cases cueflow gets wrong today (strict xfail); regenerate.py --known-failures\n"
-    )
+    ctx = step_scenarios.new_context()
+    with tempfile.TemporaryDirectory() as tmp:
+        stubs = lay_out_vela_stubs(Path(tmp))
+        for scenario in step_scenarios.load_scenarios():
+            try:
+                value = step_scenarios.fill_inputs(
+                    step_scenarios.compile_template(ctx, scenario), scenario
+                )
+            except Exception:
+                failing.append(f"templates/{scenario.id}")
+                continue
+            for path in scenario.paths:
+                want = step_scenarios.oracle_outcome(oracle, scenario, path, stubs)
+                if not cueflow_agrees(
+                    want, lambda path=path, value=value: step_scenarios.cueflow_outcome(value, path)
+                ):
+                    failing.append(f"templates/{scenario.id}")
+                    break
+    return failing
+
+
+def write_known_failures(cases: list[corpus.Case]) -> None:
+    """Rewrite known_failures.txt with what cueflow gets wrong today."""
+    with oracle_client_class()(jobs=1) as oracle:
+        failing = failing_cases(cases) + failing_scenarios(oracle)
+    header = "# Cases cueflow gets wrong today (strict xfail); regenerate.py --known-failures\n"
     corpus.KNOWN_FAILURES_FILE.write_text(header + "".join(f"{c}\n" for c in failing))
-    print(f"{len(cases) - len(failing)}/{len(cases)} cases pass, {len(failing)} known failures")
+    total = len(cases) + len(step_scenarios.load_scenarios())
+    print(f"{total - len(failing)}/{total} corpus cases and template scenarios pass")
 
 
 def main() -> None:
