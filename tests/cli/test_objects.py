@@ -152,3 +152,28 @@ def test_home_option_wins_over_environment(cli, home, tmp_path):
     assert (other / "cueflow.db").is_file()
     assert cli("get", "runs").stderr.startswith("No WorkflowRun objects")
     assert "inline" in cli("--home", str(other), "get", "runs").stdout
+
+
+def test_get_definitions_lists_built_in_ones_after_stored_ones(cli, tmp_path):
+    definition = tmp_path / "greet.yaml"
+    definition.write_text((Path(__file__).parents[2] / "examples" / "hello.yaml").read_text())
+    definition.write_text(definition.read_text().split("---")[0])
+    assert cli("apply", "-f", str(definition)).returncode == 0
+
+    table = cli("get", "definitions")
+    assert table.returncode == 0, table.stderr
+    rows = [line.split()[:2] for line in table.stdout.splitlines()[1:] if line.strip()]
+    assert rows[0] == ["default", "greet"]
+    assert ["(built-in)", "suspend"] in rows
+
+    shown = yaml.safe_load(cli("get", "definition", "suspend", "-o", "yaml").stdout)
+    assert shown["kind"] == "WorkflowStepDefinition"
+    assert "builtin.#Suspend" in shown["spec"]["schematic"]["cue"]["template"]
+
+
+def test_debug_shows_the_traceback(cli):
+    plain = cli("get", "run", "missing")
+    assert plain.stderr == "error: WorkflowRun default/missing not found\n"
+    debug = cli("--debug", "get", "run", "missing")
+    assert debug.returncode == 1
+    assert "Traceback" in debug.stderr and "NotFound" in debug.stderr

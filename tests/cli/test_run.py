@@ -148,7 +148,7 @@ def test_properties_that_break_the_template_are_bad_input(cli, tmp_path):
     first, *positions = result.stderr.strip().splitlines()
     assert first.startswith(f"error: {path}:")
     assert "step 'greet': properties do not fit step type 'greet': parameter.who" in first
-    assert "mismatched types int and string" in first
+    assert "mismatched types" in first and "42" in first
     assert positions and positions[0].strip().startswith("greet.cue:")
 
 

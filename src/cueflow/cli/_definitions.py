@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from cueflow import cue, model, store
+from cueflow import model, store
 from cueflow.cli._documents import DEFINITION, load_path
 from cueflow.cli._session import DEFAULT_NAMESPACE, BadInput, Session, parse_assignments
-from cueflow.cli._templates import Templates
-from cueflow.definitions.catalog import Catalog, DefinitionError, parse_definition
-from cueflow.providers.registry import default_packages
+
+# The CUE evaluator and the provider packages (with the Kubernetes client) take seconds to
+# import: they are loaded inside the commands that need them, not by every `cueflow` call.
 
 app = typer.Typer(no_args_is_help=True, rich_markup_mode=None)
 
@@ -44,6 +44,8 @@ def vet(
 
 
 def _vet_cue_file(path: Path) -> str:
+    from cueflow.definitions.catalog import DefinitionError, parse_definition
+
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
@@ -96,6 +98,10 @@ def render(
     session: Session = ctx.obj
 
     async def command(opened: store.SqlStore) -> None:
+        from cueflow import cue
+        from cueflow.cli._templates import Templates
+        from cueflow.providers.registry import default_packages
+
         parameter = parse_assignments(param or [], "--param")
         template = await _find_template(opened, type_name, file, namespace)
         templates = Templates(default_packages(kv=opened))
@@ -106,24 +112,17 @@ def render(
         value = templates.compile(template, type_name, parameter, context)
         if isinstance(value.error, cue.CueSyntaxError):
             raise BadInput(f"{type_name}: template does not compile: {value.error}")
-        session.out.print(
-            f"// {type_name} rendered with parameter {json.dumps(parameter)}", markup=False
-        )
-        session.out.print(value.to_cue(), markup=False, highlight=False)
+        lines = [f"// {type_name} rendered with parameter {json.dumps(parameter)}", value.to_cue()]
         calls = templates.provider_calls(value)
-        session.out.print(
-            f"\n// provider calls it would make ({len(calls)}, none executed):", markup=False
-        )
+        lines.append(f"\n// provider calls it would make ({len(calls)}, none executed):")
         for call in calls:
             head = f"//   {call.path}: {call.provider}.{call.function}"
             if call.arguments is None:
-                session.out.print(
-                    f"{head} (needs earlier results: {call.missing})", markup=False, soft_wrap=True
-                )
+                missing = call.missing.replace("\n", "\n//     ")
+                lines.append(f"{head} (needs earlier results: {missing})")
             else:
-                session.out.print(
-                    f"{head} {json.dumps(call.arguments)}", markup=False, soft_wrap=True
-                )
+                lines.append(f"{head} {json.dumps(call.arguments)}")
+        typer.echo("\n".join(lines))  # program text: printed as is, never wrapped
 
     session.execute(command)
 
@@ -141,6 +140,8 @@ async def _find_template(
     try:
         record = await opened.get(DEFINITION, namespace, type_name)
     except store.NotFound:
+        from cueflow.definitions.catalog import Catalog
+
         found = Catalog().get(type_name)
         if found is None:
             raise BadInput(

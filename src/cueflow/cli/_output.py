@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+import typer
 import yaml
 from rich.console import Console
 from rich.markup import escape
@@ -17,6 +18,8 @@ from rich.tree import Tree
 
 from cueflow import store
 from cueflow.cli._documents import DEFINITION, RUN, WORKFLOW, run_phase
+
+DESCRIPTION_ANNOTATION = "definition.oam.dev/description"
 
 
 class Format(StrEnum):
@@ -52,7 +55,7 @@ def print_records(
     """`get`: a table, or the documents (one object when a name was given, else a list)."""
     if fmt is not Format.TABLE:
         docs = [r.doc for r in records]
-        console.print(dump(docs[0] if single else docs, fmt), markup=False, highlight=False)
+        typer.echo(dump(docs[0] if single else docs, fmt))
         return
     table = Table(box=None, pad_edge=False, header_style="bold")
     columns, row = _TABLES[kind]
@@ -93,7 +96,7 @@ def _definition_row(record: store.Record) -> tuple[str, ...]:
     return (
         record.namespace,
         record.name,
-        escape(annotations.get("definition.oam.dev/description", "")),
+        escape(annotations.get(DESCRIPTION_ANNOTATION, "")),
         age(record.created),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -9,6 +10,7 @@ import typer
 
 from cueflow import model, store
 from cueflow.cli._documents import (
+    DEFINITION,
     RUN,
     WORKFLOW,
     load_path,
@@ -17,12 +19,13 @@ from cueflow.cli._documents import (
     run_phase,
     to_record,
 )
-from cueflow.cli._output import Format, print_records
+from cueflow.cli._output import DESCRIPTION_ANNOTATION, Format, print_records
 from cueflow.cli._session import CliError, Session, split_name
 
 NamespaceOption = Annotated[
     str | None, typer.Option("--namespace", "-n", help="Namespace (default: all for get).")
 ]
+BUILTIN_NAMESPACE = "(built-in)"
 OutputOption = Annotated[Format, typer.Option("--output", "-o", help="Output format.")]
 
 
@@ -100,21 +103,57 @@ def get(
     namespace: NamespaceOption = None,
     output: OutputOption = Format.TABLE,
 ) -> None:
-    """List stored objects of a kind, or show one."""
+    """List stored objects of a kind, or show one. Definitions include the built-in ones."""
     session: Session = ctx.obj
 
     async def command(opened: store.SqlStore) -> None:
         resolved = resolve_kind(kind)
+        builtin = _builtin_definitions() if resolved == DEFINITION else {}
         if name is not None:
-            records = [await opened.get(resolved, *split_name(name, namespace))]
+            ns, bare = split_name(name, namespace)
+            try:
+                records = [await opened.get(resolved, ns, bare)]
+            except store.NotFound:
+                if bare not in builtin or "/" in name:
+                    raise
+                records = [builtin[bare]]
         else:
             records = await opened.list(resolved, namespace)
+            if namespace is None:
+                records += builtin.values()
+        if resolved == RUN and output is not Format.TABLE:
+            records = [_without_engine_state(r) for r in records]
         if not records and output is Format.TABLE:
             session.say(f"No {resolved} objects" + (f" in {namespace}." if namespace else "."))
             return
         print_records(session.out, resolved, records, output, single=name is not None)
 
     session.execute(command)
+
+
+def _builtin_definitions() -> dict[str, store.Record]:
+    """The definitions shipped with cueflow, as records in the pseudo-namespace `(built-in)`."""
+    from cueflow.definitions.catalog import Catalog
+
+    records = {}
+    for definition in Catalog().builtin().values():
+        doc = {
+            "apiVersion": model.WorkflowStepDefinition.API_VERSIONS[0],
+            "kind": DEFINITION,
+            "metadata": {
+                "name": definition.name,
+                "annotations": {DESCRIPTION_ANNOTATION: definition.description},
+            },
+            "spec": {"schematic": {"cue": {"template": definition.template}}},
+        }
+        records[definition.name] = store.Record(DEFINITION, BUILTIN_NAMESPACE, definition.name, doc)
+    return records
+
+
+def _without_engine_state(record: store.Record) -> store.Record:
+    from cueflow import engine  # only here: importing the engine takes a while
+
+    return dataclasses.replace(record, doc=engine.public_document(record.doc))
 
 
 def delete(

@@ -13,12 +13,12 @@ import asyncio
 import contextlib
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.live import Live
 
-from cueflow import engine, model, store
+from cueflow import model, store
 from cueflow.cli._documents import (
     DEFINITION,
     RUN,
@@ -37,10 +37,13 @@ from cueflow.cli._session import (
     Session,
     parse_assignments,
 )
-from cueflow.cli._templates import Templates
-from cueflow.definitions.catalog import Catalog
-from cueflow.providers.base import ProviderPackage
-from cueflow.providers.registry import default_packages
+
+if TYPE_CHECKING:
+    # The engine, the CUE evaluator and the provider packages (with the Kubernetes client)
+    # take seconds to import: only `cueflow run` loads them, inside the functions below.
+    from cueflow import engine
+    from cueflow.cli._templates import Templates
+    from cueflow.providers.base import ProviderPackage
 
 REQUEST_INTERVAL = 0.5
 """Seconds between looks at the store for operations other `cueflow` processes recorded."""
@@ -54,6 +57,8 @@ class BuiltinCatalog:
     """The engine's view of the definitions shipped with cueflow (templates by type name)."""
 
     def __init__(self) -> None:
+        from cueflow.definitions.catalog import Catalog
+
         self._catalog = Catalog()
 
     def get(self, type_name: str, namespace: str) -> str | None:
@@ -88,6 +93,9 @@ def run(
                 **(run_obj.spec.context or {}),
                 **parse_assignments(context, "--context"),
             }
+        from cueflow.cli._templates import Templates
+        from cueflow.providers.registry import default_packages
+
         packages = default_packages(kv=opened)
         await _check_steps(opened, target, loaded, Templates(packages))
         namespace, name = namespace_of(run_obj), run_obj.metadata.name
@@ -101,7 +109,7 @@ def run(
         final = await _run_embedded(session, opened, loaded, target, output, packages)
         doc = _public(final.doc)
         if output is not None:
-            session.out.print(dump(doc, output), markup=False, highlight=False)
+            typer.echo(dump(doc, output))
         phase = run_phase(final)
         if phase == model.RunPhase.SUCCEEDED:
             return 0
@@ -144,6 +152,8 @@ async def _check_steps(
         if isinstance(item.obj, model.WorkflowStepDefinition)
         and namespace_of(item.obj) in (namespace, SHARED_NAMESPACE)
     }
+    from cueflow.definitions.catalog import Catalog
+
     builtin = Catalog()
     for i, step in enumerate(steps):
         for j, item in enumerate([step, *(step.sub_steps or [])]):
@@ -229,6 +239,8 @@ async def _run_embedded(
     output: Format | None,
     packages: dict[str, ProviderPackage],
 ) -> store.Record:
+    from cueflow import engine
+
     eng = engine.Engine(
         opened, packages=packages, catalog=BuiltinCatalog(), settings=engine.EngineSettings()
     )
@@ -251,6 +263,8 @@ async def _run_embedded(
 
 
 async def _apply(eng: engine.Engine, item: Loaded) -> store.Record:
+    from cueflow import engine
+
     try:
         record: store.Record = await eng.apply(item.obj.to_dict())
     except engine.EngineError as error:
@@ -293,6 +307,8 @@ async def _show_live(session: Session, eng: engine.Engine, namespace: str, name:
 
 
 def _public(doc: dict[str, Any]) -> dict[str, Any]:
+    from cueflow import engine
+
     return engine.public_document(doc)
 
 
