@@ -71,6 +71,17 @@ EXPORTS = {
         "c: true\n_f: *false | bool\nif c {_f: true}\nr: _f",
         {"c": True, "r": True},
     ),
+    "comprehension-waits-for-one-declaring-its-input": (
+        "if _f {y: 1}\n_f: *false | bool\nif c {_f: true}\nc: true",
+        {"y": 1, "c": True},
+    ),
+    "if-else-scalar-idiom": (
+        'm: "p"\nr: {\n\tif m == "p" {3}\n\tif m != "p" {1}\n}',
+        {"m": "p", "r": 3},
+    ),
+    "nested-disjunction-default": ("a: 1 | (*2 | 3)\nb: (*1 | 2) | 3", {"a": 2, "b": 1}),
+    "quoted-hash-label-is-regular": ('"#x": 1\n"_y": 2', {"#x": 1, "_y": 2}),
+    "reference-cycle-resolved-by-value": ("a: b + 1\nb: a - 1\na: 10", {"a": 10, "b": 9}),
     "scalar-embedding": ("a: {1}\nb: [for x in [1] {x + 1}]", {"a": 1, "b": [2]}),
     "embedding-struct": ("b: {x: 1}\na: {b, y: 2}", {"b": {"x": 1}, "a": {"x": 1, "y": 2}}),
     "dynamic-field": ('k: "kk"\no: {(k): 1}', {"k": "kk", "o": {"kk": 1}}),

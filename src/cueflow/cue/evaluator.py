@@ -717,11 +717,19 @@ class Vertex:
             a.regular = True
 
     def _run_pending(self) -> None:
+        """Comprehensions and dynamic fields, repeated while any of them makes progress.
+
+        A comprehension whose clauses name a field that another pending comprehension
+        declares waits for that one (`if _f {...}` after `if c {_f: true}`).
+        """
         progress = True
         while self.pending and progress:
             progress = False
+            waiting = _waiting_items(self.pending)
             for item in list(self.pending):
                 kind, d, frame, g, key = item
+                if id(item) in waiting:
+                    continue
                 try:
                     if kind == "comp":
                         for j, env2 in enumerate(run_clauses(d.clauses, frame)):
@@ -931,6 +939,54 @@ class Vertex:
 _NOT_STRUCT_DECLS = (ast.Embed, ast.LetClause, ast.Comprehension)
 
 _LITERALS = (ast.IntLit, ast.StringLit, ast.FloatLit, ast.BoolLit, ast.NullLit, ast.BytesLit)
+
+
+def _waiting_items(pending: list[Any]) -> set[int]:
+    """Pending comprehensions that read a label another pending comprehension declares."""
+    comps = [item for item in pending if item[0] == "comp"]
+    if len(comps) < 2:
+        return set()
+    writes = {id(item): comprehension_labels(item[1]) for item in comps}
+    waiting = set()
+    for item in comps:
+        reads = clause_names(item[1])
+        if any(reads & w for other, w in writes.items() if other != id(item)):
+            waiting.add(id(item))
+    return set() if len(waiting) == len(comps) else waiting
+
+
+_LABELS_CACHE: dict[int, tuple[Any, frozenset[str], frozenset[str]]] = {}
+
+
+def _comprehension_info(c: ast.Comprehension) -> tuple[frozenset[str], frozenset[str]]:
+    hit = _LABELS_CACHE.get(id(c))
+    if hit is not None and hit[0] is c:
+        return hit[1], hit[2]
+    writes = frozenset(
+        d.label.name
+        for d in c.body.decls
+        if type(d) is ast.Field and type(d.label) is ast.Label and not d.label.quoted
+    )
+    reads: set[str] = set()
+    stack: list[Any] = list(c.clauses)
+    while stack:
+        node = stack.pop()
+        if type(node) is ast.Ident:
+            reads.add(node.name)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, ast.Node) and not isinstance(node, ast.StructLit | ast.ListLit):
+            stack.extend(getattr(node, f) for f in node.__dataclass_fields__)
+    _LABELS_CACHE[id(c)] = (c, writes, frozenset(reads))
+    return writes, frozenset(reads)
+
+
+def comprehension_labels(c: ast.Comprehension) -> frozenset[str]:
+    return _comprehension_info(c)[0]
+
+
+def clause_names(c: ast.Comprehension) -> frozenset[str]:
+    return _comprehension_info(c)[1]
 
 
 def _merge_groups(outer: Group | None, inner: Group | None) -> Group | None:
