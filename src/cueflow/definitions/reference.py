@@ -63,12 +63,29 @@ def type_text(schema: Schema) -> str:
     if kind == "array":
         items = schema.get("items")
         return f"[...{type_text(items)}]" if items else "list"
+    if kind == "object" and schema.get("additionalProperties") is False:
+        return _inline(schema)
     if kind == "object":
         extra = schema.get("additionalProperties")
         if isinstance(extra, dict) and extra:
             return f"map of {type_text(extra)}"
         return "{...}" if extra or not schema.get("properties") else "object"
     return str(kind or "any")
+
+
+def _inline(schema: Schema) -> str:
+    """`{name: string, key?: string}`: an object spelled out, for alternatives."""
+    required = set(schema.get("required", []))
+    parts = []
+    for name, prop in schema.get("properties", {}).items():
+        mark = "" if name in required else "?"
+        text = (
+            _inline(prop)
+            if prop.get("type") == "object" and prop.get("properties")
+            else (type_text(prop))
+        )
+        parts.append(f"{name}{mark}: {text}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def _default_text(schema: Schema) -> str:
