@@ -215,3 +215,37 @@ def test_status_serialises_camel_case_and_seconds():
     data = status.to_dict()
     assert data["steps"][0]["firstExecuteTime"] == "2026-01-02T03:04:05Z"
     assert data["suspend"] is False and data["terminated"] is False and data["finished"] is False
+
+
+def test_definition_imports_are_not_resolved_without_packages():
+    text = """\
+apiVersion: core.oam.dev/v1beta1
+kind: WorkflowStepDefinition
+metadata: {name: uses-kube}
+spec:
+  schematic:
+    cue:
+      template: |
+        import "vela/kube"
+        apply: kube.#Apply & {$params: parameter}
+"""
+    (definition,) = load_documents(text, "def.yaml")
+    assert definition.metadata.name == "uses-kube"
+
+
+def test_definition_with_unknown_import_is_rejected_given_packages():
+    from cueflow.model import check_definition
+
+    definition = WorkflowStepDefinition.model_validate(
+        {
+            "apiVersion": "core.oam.dev/v1beta1",
+            "kind": "WorkflowStepDefinition",
+            "metadata": {"name": "d"},
+            "spec": {"schematic": {"cue": {"template": 'import "vela/nope"\nx: nope.#X\n'}}},
+        }
+    )
+    with pytest.raises(ModelError, match=r"d.cue:1:\d+: .*vela/nope"):
+        check_definition(definition, packages={"vela/builtin": "package builtin\n"})
+    ok = definition.model_copy(deep=True)
+    ok.spec.schematic.cue.template = 'import "vela/builtin"\nx: 1\n'
+    check_definition(ok, packages={"vela/builtin": "package builtin\n"})

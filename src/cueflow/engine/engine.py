@@ -218,7 +218,7 @@ class Engine:
         name = obj.metadata.name
         if isinstance(obj, WorkflowStepDefinition):
             try:
-                check_definition(obj)
+                check_definition(obj, packages={p.path: p.schema for p in self.packages.values()})
             except ModelError as exc:
                 raise EngineError(str(exc)) from exc
             record = await self.store.put(Record(obj.KIND, namespace, name, obj.to_dict()))

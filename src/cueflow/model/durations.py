@@ -44,7 +44,9 @@ def parse_duration(text: str) -> timedelta:
             if not number.group(2):
                 raise DurationError(f'time: missing unit in duration "{text}"')
             unit = re.match(r"[^\d.]+", number.group(2))
-            raise DurationError(f'time: unknown unit "{unit.group(0) if unit else ""}" in duration "{text}"')
+            raise DurationError(
+                f'time: unknown unit "{unit.group(0) if unit else ""}" in duration "{text}"'
+            )
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         pos = match.end()
     return timedelta(seconds=sign * total)

@@ -5,7 +5,7 @@ Errors name the file, the line and the field, so a user can fix the document dir
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import yaml
@@ -191,13 +191,32 @@ def admit_run(run: WorkflowRun, workflow_exists: bool | None = None) -> None:
     validate_steps(spec.workflow_spec.steps)
 
 
-def check_definition(definition: WorkflowStepDefinition, doc: LoadedDocument | None = None) -> None:
-    """Reject a definition whose CUE template does not compile, naming file:line:col."""
+def check_definition(
+    definition: WorkflowStepDefinition,
+    doc: LoadedDocument | None = None,
+    packages: Mapping[str, str] | None = None,
+) -> None:
+    """Reject a definition whose CUE template does not compile, naming file:line:col.
+
+    `packages` (import path to CUE source) are the packages templates may import; without
+    them only the syntax is checked, since imports cannot be resolved.
+    """
     from cueflow import cue  # the model only needs CUE for this check
+    from cueflow.cue.parser import parse_file
 
     template = definition.template
     filename = doc.filename if doc else f"{definition.metadata.name}.cue"
-    error = cue.Context().compile(template, filename=filename).error
+    error: Any = None
+    if packages is None:
+        try:
+            parse_file(template, filename)
+        except cue.CueError as exc:
+            error = exc
+    else:
+        context = cue.Context()
+        for path, source in packages.items():
+            context.register_package(path, source, f"{path}.cue")
+        error = context.compile(template, filename=filename).error
     if error is None or getattr(error, "incomplete", False):
         return
     offset = 0
