@@ -112,6 +112,18 @@ CASES: list[Case] = [
     c("strconv.FormatBool(true)", "strconv.FormatBool", True),
     c('strconv.ParseFloat("1.5", 64)', "strconv.ParseFloat", "1.5", 64),
     c('strconv.ParseFloat("0.1", 64)', "strconv.ParseFloat", "0.1", 64),
+    c('strconv.ParseFloat("1.0", 64)', "strconv.ParseFloat", "1.0", 64),
+    c('strconv.ParseFloat("0x1p-2", 64)', "strconv.ParseFloat", "0x1p-2", 64),
+    c('strconv.ParseFloat("1e21", 64)', "strconv.ParseFloat", "1e21", 64),
+    c(
+        'strconv.ParseFloat("1_000", 64)',
+        "strconv.ParseFloat",
+        "1_000",
+        64,
+        v04=1000,
+        expect=D("1E+3"),
+        why="v0.14 stores a float64 result with its shortest 'E' digits (apd SetFloat64)",
+    ),
     # v0.4 takes the format as a byte (an int); v0.14 also takes a one-letter string.
     c(
         "strconv.FormatFloat(3.14159, 102, 2, 64)",

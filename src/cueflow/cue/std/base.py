@@ -16,8 +16,8 @@ from typing import Any
 
 from cueflow.cue.numbers import format_number
 
-# The kinds a parameter or result may declare. A kind may also be two kinds joined
-# by "|" ("bytes|string": either is accepted, and the result has the argument's kind).
+# The kinds a parameter or result may declare; "bytes|string" accepts either
+# ("_" accepts any concrete value).
 KINDS = frozenset(
     {"string", "int", "number", "float", "bytes", "bool", "null", "list", "struct", "_"}
 )
@@ -121,17 +121,6 @@ def as_bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode("utf-8")
 
 
-def as_int(value: int | Decimal, what: str = "value") -> int:
-    """A number that must be integral (CUE accepts `2.0` where an int is needed)."""
-    if isinstance(value, bool):
-        raise BuiltinError(f"{what}: expected number, found bool")
-    if isinstance(value, int):
-        return value
-    if value != value.to_integral_value():
-        raise BuiltinError(f"{what}: {value} is not an integer")
-    return int(value)
-
-
 def decimal_result(d: Decimal) -> int | Decimal:
     """A computed decimal as CUE returns it from a builtin: integral values become ints."""
     return int(d) if d.is_finite() and d == d.to_integral_value() else d
@@ -171,12 +160,12 @@ def kind_of(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def strings_of(values: list[Any], argument: int = 0) -> list[str]:
+def strings_of(values: list[Any]) -> list[str]:
     """A list argument that must hold only strings (`strings.Join`, `list.SortStrings`)."""
     for i, value in enumerate(values):
         if not isinstance(value, str):
             raise BuiltinError(
-                f"invalid list element {i} in argument {argument} to call: "
+                f"invalid list element {i} in argument 0 to call: "
                 f"cannot use value {cue_text(value)} ({kind_of(value)}) as string"
             )
     return values
