@@ -82,6 +82,7 @@ EXPORTS = {
     "nested-disjunction-default": ("a: 1 | (*2 | 3)\nb: (*1 | 2) | 3", {"a": 2, "b": 1}),
     "quoted-hash-label-is-regular": ('"#x": 1\n"_y": 2', {"#x": 1, "_y": 2}),
     "reference-cycle-resolved-by-value": ("a: b + 1\nb: a - 1\na: 10", {"a": 10, "b": 9}),
+    "dynamic-field-alias": ('k: "key"\nX=(k): 1\nv: X', {"k": "key", "key": 1, "v": 1}),
     "scalar-embedding": ("a: {1}\nb: [for x in [1] {x + 1}]", {"a": 1, "b": [2]}),
     "embedding-struct": ("b: {x: 1}\na: {b, y: 2}", {"b": {"x": 1}, "a": {"x": 1, "y": 2}}),
     "dynamic-field": ('k: "kk"\no: {(k): 1}', {"k": "kk", "o": {"kk": 1}}),

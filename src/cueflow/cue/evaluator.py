@@ -11,6 +11,23 @@ A reference to a struct pulls the referenced vertex's conjuncts into the referri
 vertex, so that fields inside a referenced definition see the final unified value
 (`#D & {a: 1}` evaluates `#D`'s fields with `a: 1` in view), as the language
 requires.
+
+Where CUE versions differ, cueflow follows v0.14 (the version KubeVela runs), except:
+
+- Field order in exports is the declaration order of each field's first occurrence;
+  v0.12+ sorts fields from several conjuncts topologically, so a struct assembled
+  from several literals may print its fields in another order.
+- List `+` and `*` are errors (as in v0.14; v0.4 accepted them).
+- `&&` and `||` evaluate their right operand only when needed, so
+  `x != _|_ && x > 0` is false (not an error) when `x` is missing.
+- A default disjunct that is incomplete (it reads an absent optional field) is
+  dropped when the default is chosen: `*[for x in absent.list {x}] | []` is `[]`.
+- Errors inside hidden fields and definitions that nothing references are not
+  reported by export.
+- Closedness is tracked per definition reference: all conjuncts of one definition
+  share one set of allowed labels, and a `...` in any of them opens the whole.
+- Bounds `>=n & <=n` collapse to `n` (v0.14 with `keepvalidators` off, as the
+  workflow controller runs it).
 """
 
 from __future__ import annotations
@@ -294,6 +311,8 @@ def decl_map(lit: ast.StructLit) -> dict[str, tuple[str, Any]]:
                     names[name] = ("field", name)
                 if d.alias:
                     names[d.alias] = ("field", name)
+            elif d.alias:
+                names[d.alias] = ("dynamic", d)
         elif isinstance(d, ast.LetClause):
             names[d.name] = ("let", d)
     _DECL_CACHE[id(lit)] = (lit, names)
@@ -1212,6 +1231,12 @@ def _find(name: str, env: Env | None) -> Any:
                         a = v.arcs.get(what)
                     if a is None:
                         raise incomplete(f"reference {name!r} not yet defined")
+                    return a
+                if kind == "dynamic":
+                    label = concrete_atom(eval_expr(what.label.expr, e), what.pos, "label")
+                    a = v.lookup(label.value, what.pos) if label.kind == STRING else None
+                    if a is None:
+                        raise fail(f"invalid label {format_atom(label)}", what.pos)
                     return a
                 if e.lets is None:
                     e.lets = {}
