@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from cueflow.engine import operations
@@ -34,12 +34,14 @@ from cueflow.model import (
     Condition,
     ModelError,
     RunPhase,
+    StepPhase,
     Workflow,
     WorkflowRun,
     WorkflowRunStatus,
     WorkflowStepDefinition,
     admit_run,
     check_definition,
+    is_step_finished,
     name_steps,
     parse_object,
     validate_steps,
@@ -109,7 +111,7 @@ class _Run:
     watchers: list[asyncio.Queue[Event | None]] = field(default_factory=list)
     logs: list[LogLine] = field(default_factory=list)
     first_write: asyncio.Future[Record] | None = None
-    record: Record | None = None  # as last written
+    record: Record | None = None  # the finished run as written
     log_seq: int | None = None
 
     @property
@@ -147,7 +149,6 @@ class Engine:
         self._definitions: dict[tuple[str, str], str] = {}
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._template_types: dict[str, StepType] = {}
-        self._started = False
 
     # --- lifecycle -----------------------------------------------------------------------
 
@@ -158,14 +159,12 @@ class Engine:
             self._definitions[(record.namespace, record.name)] = definition.template
         for record in await self.store.list(Workflow.KIND):
             self._workflows[(record.namespace, record.name)] = Workflow.model_validate(record.doc)
-        self._started = True
         for record in await self.store.list(WorkflowRun.KIND, unfinished_only=True):
             self._adopt(record)
         await self.take_requests()
 
     async def stop(self) -> None:
         """Cancel every run task; their state is already in the store."""
-        self._started = False
         runs = list(self._runs.values())
         self._runs.clear()
         for run in runs:
@@ -380,10 +379,10 @@ class Engine:
         def retry_now(state: RunState) -> None:
             for entry in state.status.steps or []:
                 for item in [entry, *(entry.sub_steps or [])]:
-                    if item.name == step and item.phase == "failed" and not item.reason:
-                        state.backoff_times.pop(item.id, None)
-                        return
-                    if item.name == step and item.reason == "Execute":
+                    retrying = item.phase == StepPhase.FAILED and not is_step_finished(
+                        item.phase, item.reason or ""
+                    )
+                    if item.name == step and retrying:
                         state.backoff_times.pop(item.id, None)
                         return
             raise _Fallback
@@ -570,8 +569,6 @@ class Engine:
     def _retry_later(self, run: _Run) -> None:
         base = self.settings.error_backoff.total_seconds()
         run.error_backoff = min(300.0, run.error_backoff * 2 if run.error_backoff else base)
-        from datetime import timedelta
-
         when = self.clock.now() + timedelta(seconds=run.error_backoff)
         run.timer = self.clock.call_at(when, run.wake.set)
 
@@ -643,7 +640,8 @@ class Engine:
                 if run.task is not None:
                     run.task.cancel()
             raise
-        run.record = record
+        if status.finished:
+            run.record = record  # what waiters get; not kept earlier, to save memory
         if run.first_write is not None and not run.first_write.done():
             run.first_write.set_result(record)
         if run.watchers:

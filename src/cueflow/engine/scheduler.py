@@ -80,7 +80,6 @@ class RunState:
     failed_times: dict[str, int] = field(default_factory=dict)
     backoff_times: dict[str, int] = field(default_factory=dict)
     backoff_reason: dict[str, str] = field(default_factory=dict)
-    next_execute_time: datetime | None = None
 
     @property
     def status(self) -> WorkflowRunStatus:
@@ -97,7 +96,6 @@ class RunState:
         self.failed_times.clear()
         self.backoff_times.clear()
         self.backoff_reason.clear()
-        self.next_execute_time = None
 
 
 @dataclass

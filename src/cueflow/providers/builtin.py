@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
-from cueflow.model import DurationError, parse_duration
+from cueflow.model import DurationError, StepPhase, parse_duration
 from cueflow.model.variables import VariableError, read_variable, write_variable
 from cueflow.providers.base import ProviderContext, ProviderError, ProviderFunction, ProviderPackage
 
@@ -53,7 +53,7 @@ async def suspend(ctx: ProviderContext, args: dict[str, Any]) -> None:
             raise ProviderError(str(exc)) from exc
     seen_key = f"{ctx.step_id}.{ctx.label}.suspendTimeStamp"
     if seen_key in store:
-        if ctx.previous_phase == "running":
+        if ctx.previous_phase == StepPhase.RUNNING:
             return  # resumed by hand: this suspend has been passed
     else:
         store[seen_key] = now.isoformat()
