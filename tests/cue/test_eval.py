@@ -162,6 +162,9 @@ ERRORS = {
     "required-missing": ("a!: int", "a", True),
     "optional-reference": ("p: {a?: int}\nx: p.a", "x", True),
     "if-on-missing-field": ("s: {...}\nif s.x.y > 0 {f: 1}", "", True),
+    "let-redeclared": ("let x = 1\nlet x = 2\nv: x", "", False),
+    "let-and-field-share-a-name": ("x: 1\nlet x = 2", "", False),
+    "preference-mark-outside-disjunction": ("a: *1", "a", False),
     "empty-disjunction": ("#S: close({v: string}) | close({r: int})\nc: #S & {o: 1}", "c", False),
 }
 

@@ -298,25 +298,40 @@ _DECL_CACHE: dict[int, tuple[ast.StructLit, dict[str, tuple[str, Any]]]] = {}
 
 
 def decl_map(lit: ast.StructLit) -> dict[str, tuple[str, Any]]:
-    """The names a struct literal declares: fields, field aliases and lets."""
+    """The names a struct literal declares: fields, field aliases and lets.
+
+    A let that repeats a name declared in the same struct maps to an "error" entry.
+    """
     hit = _DECL_CACHE.get(id(lit))
     if hit is not None and hit[0] is lit:
         return hit[1]
     names: dict[str, tuple[str, Any]] = {}
+    lets: dict[str, ast.LetClause] = {}
     for d in lit.decls:
         if isinstance(d, ast.Field):
             if isinstance(d.label, ast.Label):
                 name = d.label.name
                 if not d.label.quoted:  # a quoted label is not an identifier
-                    names[name] = ("field", name)
+                    names.setdefault(name, ("field", name))
                 if d.alias:
                     names[d.alias] = ("field", name)
             elif d.alias:
                 names[d.alias] = ("dynamic", d)
         elif isinstance(d, ast.LetClause):
-            names[d.name] = ("let", d)
+            if d.name in lets:
+                names[LET_ERROR] = ("error", fail(f'alias "{d.name}" redeclared in same scope', d.pos))
+            lets[d.name] = d
+    for name, d in lets.items():
+        if name in names:
+            message = f'cannot have both alias and field with name "{name}" in same scope'
+            names[LET_ERROR] = ("error", fail(message, d.pos))
+        names[name] = ("let", d)
     _DECL_CACHE[id(lit)] = (lit, names)
     return names
+
+
+# The decl_map key under which a struct literal's declaration error is kept.
+LET_ERROR = " error"
 
 
 class Quoted(str):
@@ -546,8 +561,10 @@ class Vertex:
             else:
                 alt = flatten_disjunction(expr)[choice][0]
                 self._process(alt, env, group, (*key, choice))
-        elif t is ast.ParenExpr or (t is ast.UnaryExpr and expr.op == "*"):
+        elif t is ast.ParenExpr:
             self._process(expr.x, env, group, key)
+        elif t is ast.UnaryExpr and expr.op == "*":
+            raise fail("preference mark not allowed at this position", expr.pos)
         elif t is ast.ListLit:
             self._add_list(expr, env, group, key)
         elif t is ast.Alias:
@@ -667,7 +684,10 @@ class Vertex:
         g = group if group is not None else Group()
         if g not in self.groups:
             self.groups.append(g)
-        frame = Env(env, self, decl_map(lit))
+        names = decl_map(lit)
+        if LET_ERROR in names:
+            raise names[LET_ERROR][1]
+        frame = Env(env, self, names)
         embeds: list[tuple[Any, tuple[int, ...]]] = []
         for i, d in enumerate(decls):
             t = type(d)
