@@ -9,9 +9,11 @@ from typing import Any
 
 import pytest
 
+from cueflow import cue
 from cueflow.cue import ast
 from cueflow.cue.parser import parse_file
 from cueflow.definitions import Catalog
+from cueflow.definitions.stubs import schema_sources
 
 pytestmark = pytest.mark.oracle
 
@@ -133,24 +135,81 @@ def _is_concrete(node: ast.Expr) -> bool:
     )
 
 
+def _literal(node: ast.Expr) -> Any:
+    """The Python value of a concrete `cue eval` subtree (as `export` would give it)."""
+    if isinstance(node, ast.StructLit):
+        return {
+            d.label.name: _literal(d.value)
+            for d in node.decls
+            if isinstance(d, ast.Field)
+            and isinstance(d.label, ast.Label)
+            and d.constraint != "?"
+            and not d.label.name.startswith(("#", "_"))
+        }
+    if isinstance(node, ast.ListLit):
+        return [_literal(e) for e in node.elems]
+    if isinstance(node, ast.FloatLit):
+        return float(node.value)
+    return node.value
+
+
+_EVALUATED: dict[str, dict[str, Any]] = {}
+
+
+def _evaluated(cue_oracle, vela_stubs, name: str) -> dict[str, Any]:
+    """Real CUE's `eval` of a type with its sample parameters (once per test session)."""
+    if name not in _EVALUATED:
+        _EVALUATED[name] = cue_oracle.eval(_source(name), vela=str(vela_stubs))
+    return _EVALUATED[name]
+
+
+def _first_task(name: str, evaluated: str) -> tuple[str, ast.Expr] | None:
+    """The first task that exists in an evaluated template: its argument path and value."""
+    tree = parse_file(evaluated)
+    root = ast.StructLit(tree.pos, tree.decls)
+    legacy = "vela/op" in BUILTIN[name].template
+    for path, group in _task_paths(BUILTIN[name].template):
+        target = path if legacy or group else f"{path}.$params"
+        node = _lookup(root, target)
+        if node is not None:
+            return target, node
+    return None
+
+
 @pytest.mark.parametrize("name", sorted(BUILTIN))
 def test_template_evaluates_and_its_first_task_is_ready(cue_oracle, vela_stubs, name):
     """No error with the sample parameters, and the first task that exists with them
     has concrete arguments (the engine could call it as it stands)."""
-    result = cue_oracle.eval(_source(name), vela=str(vela_stubs))
+    result = _evaluated(cue_oracle, vela_stubs, name)
     assert result["code"] == 0, result["stderr"]
-    paths = _task_paths(BUILTIN[name].template)
-    if not paths:
-        return
-    tree = parse_file(result["stdout"])
-    root = ast.StructLit(tree.pos, tree.decls)
-    legacy = "vela/op" in BUILTIN[name].template
-    for path, group in paths:
-        node = _lookup(root, path if legacy or group else f"{path}.$params")
-        if node is not None:
-            assert _is_concrete(node), f"{path} is not ready:\n{result['stdout']}"
-            return
-    pytest.fail("no task exists with the sample parameters")
+    if _task_paths(BUILTIN[name].template):
+        found = _first_task(name, result["stdout"])
+        assert found is not None, "no task exists with the sample parameters"
+        assert _is_concrete(found[1]), f"{found[0]} is not ready:\n{result['stdout']}"
+
+
+@pytest.fixture(scope="module")
+def engine() -> cue.Context:
+    """cueflow's own CUE engine with the `vela/*` packages registered."""
+    ctx = cue.Context()
+    for package, text in schema_sources().items():
+        ctx.register_package(f"vela/{package}", text, f"{package}.cue")
+    return ctx
+
+
+@pytest.mark.parametrize("name", sorted(BUILTIN))
+def test_cueflow_engine_computes_the_same_first_task_arguments(
+    cue_oracle, vela_stubs, engine, name
+):
+    result = _evaluated(cue_oracle, vela_stubs, name)
+    assert result["code"] == 0, result["stderr"]
+    value = engine.compile(_source(name), filename=f"{name}.cue")
+    assert value.error is None
+    assert not value.has_permanent_error()
+    found = _first_task(name, result["stdout"])
+    if found is not None:
+        path, node = found
+        assert value.lookup(path).to_python() == _literal(node)
 
 
 def _export(cue_oracle, vela_stubs, name, expr, extra, parameters=None):
@@ -210,6 +269,12 @@ def test_wait_follows_the_provider_results(cue_oracle, vela_stubs, name, returns
     params = _export(cue_oracle, vela_stubs, name, "wait.$params", returns)
     assert params["continue"] is proceeds
     assert isinstance(params["message"], str)
+
+
+@pytest.mark.parametrize(("name", "returns", "proceeds"), WAITS)
+def test_cueflow_engine_waits_the_same_way(engine, name, returns, proceeds):
+    value = engine.compile(_source(name, None, returns), filename=f"{name}.cue")
+    assert value.lookup("wait.$params.continue").to_python() is proceeds
 
 
 def test_apply_to_clusters_names_the_clusters_still_waiting(cue_oracle, vela_stubs):
