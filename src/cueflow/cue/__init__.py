@@ -361,8 +361,8 @@ class Value:
         return False
 
     def has_permanent_error(self) -> bool:
-        """Whether any non-optional field at any depth holds a permanent error."""
-        return first_error(self._vertex, permanent_only=True) is not None
+        """Whether any non-optional field at any depth (definitions aside) holds a permanent error."""
+        return first_error(self._vertex, permanent_only=True, definitions=False) is not None
 
     def kind(self) -> str:
         """ "struct", "list", "string", "int", ... for a value, "bottom" or "top"."""

@@ -294,6 +294,7 @@ class Env:
         self.lets: dict[str, Vertex] | None = None
 
 
+_ID_CACHE_LIMIT = 100_000
 _DECL_CACHE: dict[int, tuple[ast.StructLit, dict[str, tuple[str, Any]]]] = {}
 
 
@@ -319,13 +320,18 @@ def decl_map(lit: ast.StructLit) -> dict[str, tuple[str, Any]]:
                 names[d.alias] = ("dynamic", d)
         elif isinstance(d, ast.LetClause):
             if d.name in lets:
-                names[LET_ERROR] = ("error", fail(f'alias "{d.name}" redeclared in same scope', d.pos))
+                names[LET_ERROR] = (
+                    "error",
+                    fail(f'alias "{d.name}" redeclared in same scope', d.pos),
+                )
             lets[d.name] = d
     for name, d in lets.items():
         if name in names:
             message = f'cannot have both alias and field with name "{name}" in same scope'
             names[LET_ERROR] = ("error", fail(message, d.pos))
         names[name] = ("let", d)
+    if len(_DECL_CACHE) >= _ID_CACHE_LIMIT:  # fills build fresh literals: bound the memory
+        _DECL_CACHE.clear()
     _DECL_CACHE[id(lit)] = (lit, names)
     return names
 
@@ -1016,6 +1022,8 @@ def _comprehension_info(c: ast.Comprehension) -> tuple[frozenset[str], frozenset
             stack.extend(node)
         elif isinstance(node, ast.Node) and not isinstance(node, ast.StructLit | ast.ListLit):
             stack.extend(getattr(node, f) for f in node.__dataclass_fields__)
+    if len(_LABELS_CACHE) >= _ID_CACHE_LIMIT:
+        _LABELS_CACHE.clear()
     _LABELS_CACHE[id(c)] = (c, writes, frozenset(reads))
     return writes, frozenset(reads)
 
@@ -1161,7 +1169,9 @@ def _matches_value(p: Any, a: Atom) -> bool:
     return False
 
 
-def first_error(v: Vertex, permanent_only: bool = False, depth: int = 0) -> CueError | None:
+def first_error(
+    v: Vertex, permanent_only: bool = False, depth: int = 0, definitions: bool = True
+) -> CueError | None:
     """The first error in `v` or its non-optional arcs (evaluating them)."""
     v.eval()
     if v.disj is not None:
@@ -1172,10 +1182,10 @@ def first_error(v: Vertex, permanent_only: bool = False, depth: int = 0) -> CueE
         return v.pending_err
     if depth > 200:
         return CueError("structural cycle", v.path())
-    for a in v.arcs.values():
-        if a.optional:
+    for label, a in v.arcs.items():
+        if a.optional or (not definitions and is_definition(label)):
             continue
-        e = first_error(a, permanent_only, depth + 1)
+        e = first_error(a, permanent_only, depth + 1, definitions)
         if e is not None:
             return e
     return None
