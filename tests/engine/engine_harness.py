@@ -29,9 +29,10 @@ needs_cue = pytest.mark.skipif(not cue_ready(), reason="cueflow.cue has no Conte
 class Stub:
     """A step type with a fixed behaviour; counts how often each step body ran."""
 
-    def __init__(self, kind: str, runs: dict[str, int]) -> None:
+    def __init__(self, kind: str, runs: dict[str, int], ready: set[str]) -> None:
         self.kind = kind
         self.runs = runs
+        self.ready = ready
         self.pending_switch = True
 
     def pending(self, step: StepBase) -> str | None:
@@ -68,6 +69,9 @@ class Stub:
         elif kind == "wait-with-set-var":
             write_variable(inv.store["vars"], ["saved"], True)
             inv.actions.wait()
+        elif kind == "apply":  # like test-apply: waits until the test marks the step ready
+            if inv.step.name not in self.ready:
+                inv.actions.wait("not ready")
         elif kind == "message":
             inv.actions.message(str(inv.parameter.get("text", "")))
         return DataScope({"context": inv.context, "parameter": inv.parameter})
@@ -85,6 +89,7 @@ STUB_KINDS = (
     "wait-with-set-var",
     "pending",
     "message",
+    "apply",
 )
 
 
@@ -114,7 +119,8 @@ class Harness:
         self.store = store
         self.clock = ManualClock()
         self.runs: dict[str, int] = {}
-        self.stubs = {kind: Stub(kind, self.runs) for kind in STUB_KINDS}
+        self.ready: set[str] = set()
+        self.stubs = {kind: Stub(kind, self.runs, self.ready) for kind in STUB_KINDS}
         if templates is None:
             self.engine = Engine(store, clock=self.clock, settings=settings, step_types=self.stubs)
         else:

@@ -1,0 +1,156 @@
+"""Spec 5.1 #19-#26 with stub steps: `apply` waits until marked ready, `failing` always fails."""
+
+from __future__ import annotations
+
+from engine_harness import needs_cue, phases
+
+
+def s(name, kind="apply", **extra):
+    return {"name": name, "type": kind, **extra}
+
+
+def group(name, subs, **extra):
+    return {"name": name, "type": "step-group", "subSteps": subs, **extra}
+
+
+async def until_done(harness, seconds=30, rounds=60):
+    for _ in range(rounds):
+        status = await harness.status()
+        if status["status"] != "executing":
+            return status
+        await harness.advance(seconds)
+    return await harness.status()
+
+
+async def test_always_runs_after_retrying_failure(harness):
+    """#19: `if: always` runs only once the failure is final; the plain step never runs."""
+    await harness.start([s("step-failed", "failing"), s("step1", **{"if": "always"}), s("step2")])
+    for _ in range(8):
+        await harness.advance(30)
+        assert "step1" not in harness.runs
+    for _ in range(10):
+        if "step1" in harness.runs:
+            break
+        await harness.advance(30)
+    assert harness.runs == {"step-failed": 11, "step1": 1}
+    assert (await harness.status())["status"] == "executing"
+    harness.ready.add("step1")
+    status = await until_done(harness)
+    assert "step2" not in harness.runs
+    assert status["status"] == "failed"
+
+
+async def test_always_in_sub_steps(harness):
+    """#20."""
+    subs = [
+        s("sub1", **{"if": "always", "dependsOn": ["sub2-failed"]}),
+        s("sub2-failed", "failing"),
+        s("sub3", dependsOn=["sub1"]),
+    ]
+    await harness.start([group("group", subs), s("step2", **{"if": "always"}), s("step3")])
+    for _ in range(8):
+        await harness.advance(30)
+    assert set(harness.runs) == {"sub2-failed"}
+    await until_done(harness)
+    assert set(harness.runs) == {"sub2-failed", "sub1"}
+    harness.ready.add("sub1")
+    await harness.advance(60)
+    assert "step2" in harness.runs and "sub3" not in harness.runs and "step3" not in harness.runs
+    harness.ready.add("step2")
+    status = await until_done(harness)
+    assert "sub3" not in harness.runs and "step3" not in harness.runs
+    assert status["status"] == "failed"
+
+
+async def test_timeout_with_always_and_skipped_follower(harness):
+    """#25."""
+    await harness.start([s("step1", timeout="1s"), s("step2", **{"if": "always"}), s("step3")])
+    assert set(harness.runs) == {"step1"}
+    await harness.advance(2)
+    assert "step2" in harness.runs and "step3" not in harness.runs
+    harness.ready.add("step2")
+    status = await until_done(harness, 2)
+    assert "step3" not in harness.runs
+    got = phases(status)
+    assert got["step1"] == ("failed", "Timeout")
+    assert got["step2"] == ("succeeded", "")
+    assert got["step3"] == ("skipped", "Skip")
+    assert status["status"] == "failed"
+
+
+async def test_timeouts_in_groups(harness):
+    """#26."""
+    subs = [
+        s("sub1", **{"if": "always", "dependsOn": ["sub2"]}),
+        s("sub2", timeout="1s"),
+        s("sub3", dependsOn=["sub1"]),
+    ]
+    steps = [
+        group("group", subs),
+        s("step2", **{"if": "always"}),
+        s("step3"),
+        group("group2", [s("group2-sub", "suspend")], timeout="1s", **{"if": "always"}),
+    ]
+    await harness.start(steps)
+    assert set(harness.runs) == {"sub2"}
+    await harness.advance(2)
+    assert "sub1" in harness.runs
+    assert not {"sub3", "step2", "step3"} & set(harness.runs)
+    harness.ready.add("sub1")
+    await harness.advance(2)
+    assert "step2" in harness.runs
+    harness.ready.add("step2")
+    await harness.advance(2)
+    status = await harness.status()
+    assert "step3" not in harness.runs and status["status"] == "suspending"
+    await harness.advance(2)
+    status = await harness.status()
+    got = phases(status)
+    assert [got[n][1] for n in ("group", "step2", "step3", "group2")] == [
+        "Timeout",
+        "",
+        "Skip",
+        "Timeout",
+    ]
+    assert got["step2"][0] == "succeeded"
+    assert status["status"] == "failed"
+
+
+@needs_cue
+async def test_if_with_status_inputs_and_custom_context(harness):
+    """#21 with stubs: outputs of a timed-out suspend feed a later `if`."""
+    steps = [
+        s(
+            "suspend",
+            "suspend",
+            timeout="1s",
+            outputs=[
+                {"name": "suspend-output", "valueFrom": "context.name"},
+                {"name": "custom-output", "valueFrom": "context.mycontext.a"},
+            ],
+        ),
+        s(
+            "step2",
+            inputs=[
+                {"from": "suspend-output"},
+                {"from": "custom-output"},
+                {"from": "context.mycontext.c[1]"},
+            ],
+            **{
+                "if": 'status.suspend.timeout && inputs["suspend-output"] == "app" && '
+                'inputs["custom-output"] == 1 && context.mycontext.b == 2 && '
+                'context.mycontext.c[0] == "hello" && inputs["context.mycontext.c[1]"] == "world"'
+            },
+        ),
+        s("step3", **{"if": "status.suspend.succeeded"}),
+    ]
+    status = await harness.start(
+        steps, context={"mycontext": {"a": 1, "b": 2, "c": ["hello", "world"]}}
+    )
+    assert status["status"] == "suspending" and set(harness.runs) == {"suspend"}
+    await harness.advance(2)
+    assert "step2" in harness.runs and "step3" not in harness.runs
+    harness.ready.add("step2")
+    status = await until_done(harness, 2)
+    assert "step3" not in harness.runs
+    assert status["status"] == "failed"
