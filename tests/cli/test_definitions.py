@@ -73,7 +73,9 @@ def test_render_a_definition_from_a_file(cli):
     result = cli("def", "render", "greet", "-f", str(EXAMPLES / "hello.yaml"), "-p", "who=you")
     assert result.returncode == 0, result.stderr
     assert 'greeting: "Hello, you!"' in result.stdout
-    assert "(0, none executed)" in result.stdout
+    assert result.stdout.endswith(
+        '(1, none executed):\n//   log: util.log {"data": "Hello, you!", "level": 3}\n'
+    )
 
 
 def test_render_rejects_unknown_types_and_wrong_parameters(cli):

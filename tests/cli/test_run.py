@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import json
+import re
 import time
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def test_hello_example_succeeds_and_can_run_again(cli, in_store):
     result = cli("run", str(EXAMPLES / "hello.yaml"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("hello succeeded")
+    assert re.fullmatch(r"\d\d:\d\d:\d\d greet Hello, cueflow!", lines[0])
+    assert lines[1].startswith("hello succeeded")
     assert any("pause (suspend) succeeded" in line for line in lines)
     assert any("echo (print-message-in-status) succeeded" in line for line in lines)
     assert "Hello, cueflow!" in result.stdout
@@ -48,6 +50,8 @@ def test_hello_example_succeeds_and_can_run_again(cli, in_store):
     stored = in_store(lambda s: s.get("WorkflowRun", "default", "hello"))
     assert stored.finished and stored.doc["status"]["status"] == "succeeded"
     assert in_store(lambda s: s.engine_lock_holder()) is None  # released on exit
+    logged = cli("logs", "hello")
+    assert logged.stdout.split(" ", 1)[1] == "greet Hello, cueflow!\n"
 
     again = cli("run", str(EXAMPLES / "hello.yaml"))
     assert again.returncode == 0, again.stderr

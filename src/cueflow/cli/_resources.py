@@ -55,7 +55,10 @@ def apply(
                     "(`cueflow run FILE` or `cueflow server`)."
                 )
             else:
-                session.say(f"The running engine ({holder}) picks the runs up.")
+                session.say(
+                    f"An engine is running ({holder}); it runs what it had when it started, so "
+                    "these runs start with the next engine."
+                )
 
     session.execute(command)
 
