@@ -302,3 +302,74 @@ def test_delete_object_fails_only_for_errors_other_than_not_found(cue_oracle, ve
         _source("delete-object", None, missing), vela=str(vela_stubs), flags=["-e", "fail"]
     )
     assert result["code"] != 0  # no `fail` task appears
+
+
+# (type, parameters or None for the sample, provider results, expected fields of the result)
+OUTCOMES = [
+    (
+        "request",
+        None,
+        'req: $returns: {statusCode: 200, body: "{\\"id\\": 7}"}',
+        {"response": {"id": 7}},
+    ),
+    (
+        "request",
+        None,
+        'req: $returns: {statusCode: 400, body: "bad"}',
+        {"fail": {"message": "request of https://api.example.com/v1/deployments is fail: 400"}},
+    ),
+    (
+        "webhook",
+        None,
+        'secret: convert: $returns: str: "http://hook"\n'
+        'attempt0: $returns: {statusCode: 503, body: ""}\n'
+        'attempt1: $returns: {statusCode: 502, body: ""}\n'
+        'attempt2: $returns: {statusCode: 404, body: ""}',
+        {"attempt2": {"url": "http://hook"}, "fail": {"message": "webhook answered 404"}},
+    ),
+    (
+        "notify-lark",
+        None,
+        'post: $returns: {statusCode: 200, body: "{\\"code\\": 19001}"}',
+        {"failed": {"message": 'Lark answered 200: {"code": 19001}'}},
+    ),
+    (
+        "send-email",
+        None,
+        'secret: convert: $returns: str: "pw"',
+        {"send": {"from": {"password": "pw", "port": 587}}},
+    ),
+    (
+        "manual-approval",
+        {"approvers": ["alice"]},
+        "",
+        {"approval": {"message": "Waiting for manual approval (approvers: alice)"}},
+    ),
+]
+
+
+def _expected_in(actual: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            k in actual and _expected_in(actual[k], v) for k, v in expected.items()
+        )
+    return actual == expected
+
+
+def _outcome_expr(expected: dict[str, Any]) -> str:
+    """A list of the fields to look at: `$params` of tasks, plain fields as they are."""
+    parts = [key if key == "response" else f"{key}.$params" for key in expected]
+    return "[" + ", ".join(parts) + "]"
+
+
+@pytest.mark.parametrize(("name", "parameters", "returns", "expected"), OUTCOMES)
+def test_outcome_follows_the_provider_results(
+    cue_oracle, vela_stubs, engine, name, parameters, returns, expected
+):
+    expr = _outcome_expr(expected)
+    real = dict(
+        zip(expected, _export(cue_oracle, vela_stubs, name, expr, returns, parameters), strict=True)
+    )
+    assert _expected_in(real, expected), real
+    ours = engine.compile(_source(name, parameters, returns), filename=f"{name}.cue")
+    assert dict(zip(expected, ours.eval_expr(expr).to_python(), strict=True)) == real
