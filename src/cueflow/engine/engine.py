@@ -47,7 +47,7 @@ from cueflow.model import (
     validate_steps,
 )
 from cueflow.providers.base import ClusterAccess, ProviderPackage, SecretAccess
-from cueflow.store.base import LogLine, NotFound, Record, Store, StoreError
+from cueflow.store.base import Conflict, LogLine, NotFound, Record, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class _Run:
     logs: list[LogLine] = field(default_factory=list)
     first_write: asyncio.Future[Record] | None = None
     record: Record | None = None  # the finished run as written
+    new: bool = False  # not in the store yet: the first write is a plain insert
     log_seq: int | None = None
 
     @property
@@ -268,7 +269,7 @@ class Engine:
         else:
             obj.status = None
             state = RunState(run=obj)
-        run = _Run(state=state)
+        run = _Run(state=state, new=existing is None)
         # The first pass runs before the first write: steps without side effects need no
         # earlier write, and the pass checkpoints before any provider call.
         run.first_write = asyncio.get_running_loop().create_future()
@@ -622,17 +623,23 @@ class Engine:
         if state.debug:
             doc[ENGINE_STATE_KEY]["debug"] = state.debug
         status = state.status
+        stored = Record(
+            WorkflowRun.KIND,
+            namespace,
+            name,
+            doc,
+            phase=status.status or "",
+            finished=status.finished,
+        )
         try:
-            record = await self.store.put(
-                Record(
-                    WorkflowRun.KIND,
-                    namespace,
-                    name,
-                    doc,
-                    phase=status.status or "",
-                    finished=status.finished,
-                )
-            )
+            if run.new:
+                try:
+                    record = await self.store.put(stored, expect_version=0)
+                except Conflict:  # created meanwhile by someone else: this apply replaces it
+                    record = await self.store.put(stored)
+                run.new = False
+            else:
+                record = await self.store.put(stored)
         except StoreError as exc:
             if run.first_write is not None and not run.first_write.done():
                 run.first_write.set_exception(exc)
