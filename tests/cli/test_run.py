@@ -95,6 +95,7 @@ def test_suspended_run_obeys_resume_and_terminate_from_other_processes(cli, tmp_
     path = write_run(tmp_path, "gate", "      - name: gate\n        type: suspend\n")
     for operation, code in (("resume", 0), ("terminate", 1)):
         process = cli.start("run", str(path), "-o", "json")
+        follower = None
         try:
             deadline = time.monotonic() + 60
             while True:
@@ -103,12 +104,17 @@ def test_suspended_run_obeys_resume_and_terminate_from_other_processes(cli, tmp_
                     break
                 assert time.monotonic() < deadline, "the run never got suspended"
                 time.sleep(0.3)
+            follower = cli.start("logs", "gate", "--follow")
             requested = cli(operation, "gate")
             assert requested.returncode == 0, requested.stderr
             assert "the running engine (cueflow run gate.yaml" in requested.stdout
             out, err = process.communicate(timeout=60)
+            follower.communicate(timeout=60)
+            assert follower.returncode == 0  # following ends with the run
         finally:
             process.kill()
+            if follower is not None:
+                follower.kill()
         assert process.returncode == code, err
         phase = json.loads(out)["status"]["status"]
         assert phase == ("succeeded" if operation == "resume" else "terminated")

@@ -31,6 +31,7 @@ from cueflow.cli._documents import (
 from cueflow.cli._operations import print_log_line
 from cueflow.cli._output import Format, dump, run_tree
 from cueflow.cli._session import (
+    EXIT_BAD_INPUT,
     EXIT_FAILED,
     BadInput,
     CliError,
@@ -81,7 +82,7 @@ def run(
     """Run a workflow in the foreground and show its steps live."""
     session: Session = ctx.obj
     if output is Format.TABLE:
-        session.fail("--output takes json or yaml", 2)
+        session.fail("--output takes json or yaml", EXIT_BAD_INPUT)
 
     async def command(opened: store.SqlStore) -> int:
         loaded = load_path(file)

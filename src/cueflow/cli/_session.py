@@ -84,7 +84,7 @@ class Session:
         except (typer.Exit, typer.Abort):
             raise
         except KeyboardInterrupt:
-            self.fail("interrupted", 130)
+            self.fail("interrupted: what was done so far is in the store", 130)
         except Exception as error:
             if self.debug:
                 raise
@@ -105,10 +105,8 @@ def describe(error: BaseException) -> tuple[str, int]:
         return str(error), error.exit_code
     if isinstance(error, model.ModelError):
         return str(error), EXIT_BAD_INPUT
-    if isinstance(error, store.NotFound):
-        return str(error), EXIT_FAILED
     if isinstance(error, store.StoreError):
-        return f"store {error}", EXIT_FAILED
+        return str(error), EXIT_FAILED
     if isinstance(error, OSError):
         return f"{error.strerror or error}: {error.filename or ''}".rstrip(": "), EXIT_FAILED
     return f"{type(error).__name__}: {error} (run with --debug for details)", EXIT_FAILED
