@@ -195,11 +195,12 @@ async def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         directory = Path(tmp)
+        # memory first: memory freed by the other measurements would hide the growth
+        memory = await bench_memory(args.store, directory, args.runs)
         runs_per_s, _, handoffs = await bench_throughput(args.store, directory, 1000, 3)
         _, steps_per_s, more = await bench_throughput(args.store, directory, 200, 10)
         handoffs += more
         resume = await bench_resume_handoff(args.store, directory, 200)
-        memory = await bench_memory(args.store, directory, args.runs)
     print(f"store: {args.store}")
     print(
         f"step hand-off latency: p50 {pct(handoffs, 0.5):.3f} ms  p99 {pct(handoffs, 0.99):.3f} ms"
