@@ -154,3 +154,79 @@ async def test_if_with_status_inputs_and_custom_context(harness):
     status = await until_done(harness, 2)
     assert "step3" not in harness.runs
     assert status["status"] == "failed"
+
+
+async def test_outputs_to_inputs_in_dag(harness):
+    """#8: the consumer listed first waits for the input."""
+    steps = [
+        s("step2", inputs=[{"from": "message", "parameterKey": "message"}]),
+        s("step1", outputs=[{"name": "message", "valueFrom": "context.stepName"}]),
+    ]
+    status = await harness.start(steps, mode={"steps": "DAG"})
+    assert set(harness.runs) == {"step1"}
+    assert phases(status)["step2"][0] == "pending"
+    harness.ready.add("step1")
+    await harness.advance(1)
+    assert "step2" in harness.runs
+    harness.ready.add("step2")
+    status = await until_done(harness, 1)
+    assert status["status"] == "succeeded" and status["mode"]["steps"] == "DAG"
+
+
+async def test_failure_limit_with_a_running_dag_branch_does_not_suspend(store):
+    """#13: with EnableSuspendOnFailure, no auto-suspend while another branch waits."""
+    from engine_harness import Harness
+
+    from cueflow.engine import EngineSettings
+
+    h = Harness(store, EngineSettings(suspend_on_failure=True))
+    await h.engine.start()
+    try:
+        await h.start([s("step1"), s("step2-failed", "failing")], mode={"steps": "DAG"})
+        while h.runs["step2-failed"] < 11:
+            await h.advance(60)
+        status = await h.status()
+        assert status["status"] == "executing" and "message" not in status
+        assert phases(status)["step2-failed"] == ("failed", "FailedAfterRetries")
+    finally:
+        await h.engine.stop()
+
+
+async def test_sub_step_mode_from_the_run(harness):
+    """#15: spec.mode.subSteps StepByStep runs the group's sub-steps one by one."""
+    steps = [s("step1"), group("group", [s("step2"), s("step3")])]
+    status = await harness.start(steps, mode={"steps": "DAG", "subSteps": "StepByStep"})
+    assert set(harness.runs) == {"step1", "step2"}
+    harness.ready.update({"step1", "step2"})
+    await harness.advance(1)
+    assert "step3" in harness.runs
+    harness.ready.add("step3")
+    status = await until_done(harness, 1)
+    assert status["status"] == "succeeded"
+    assert status["mode"] == {"steps": "DAG", "subSteps": "StepByStep"}
+
+
+async def test_sub_step_mode_from_the_group(harness):
+    """#16: the group's own mode wins, and does not show in status.mode."""
+    steps = [s("step1"), group("group", [s("step2"), s("step3")], mode="StepByStep")]
+    await harness.start(steps, mode={"steps": "DAG"})
+    assert set(harness.runs) == {"step1", "step2"}
+    harness.ready.update({"step1", "step2", "step3"})
+    status = await until_done(harness, 1)
+    assert status["status"] == "succeeded" and status["mode"] == {"steps": "DAG", "subSteps": "DAG"}
+
+
+async def test_depends_on_between_sub_steps(harness):
+    """#17."""
+    steps = [s("step1"), group("group", [s("step2", dependsOn=["step3"]), s("step3")])]
+    await harness.start(steps)
+    assert set(harness.runs) == {"step1"}
+    harness.ready.add("step1")
+    await harness.advance(1)
+    assert set(harness.runs) == {"step1", "step3"}
+    harness.ready.add("step3")
+    await harness.advance(1)
+    assert "step2" in harness.runs
+    harness.ready.add("step2")
+    status = await until_done(harness, 1)
+    assert status["status"] == "succeeded"
