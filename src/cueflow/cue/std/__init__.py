@@ -10,9 +10,11 @@ Python float), str, bytes, bool, None for null, list, and dict for a struct
 from __future__ import annotations
 
 from cueflow.cue.std import (
+    bits,
     encoding,
     encoding_json,
     encoding_yaml,
+    html,
     net,
     regexp,
     strconv,
@@ -28,6 +30,7 @@ from cueflow.cue.std.base import Builtin, BuiltinError, ValidationError
 __all__ = ["PACKAGES", "Builtin", "BuiltinError", "ValidationError"]
 
 PACKAGES: dict[str, dict[str, Builtin | object]] = {
+    "crypto/hmac": encoding.HMAC,
     "crypto/md5": encoding.MD5,
     "crypto/sha1": encoding.SHA1,
     "crypto/sha256": encoding.SHA256,
@@ -36,8 +39,10 @@ PACKAGES: dict[str, dict[str, Builtin | object]] = {
     "encoding/hex": encoding.HEX,
     "encoding/json": encoding_json.MEMBERS,
     "encoding/yaml": encoding_yaml.MEMBERS,
+    "html": html.MEMBERS,
     "list": list_pkg.MEMBERS,
     "math": math_pkg.MEMBERS,
+    "math/bits": bits.MEMBERS,
     "net": net.MEMBERS,
     "regexp": regexp.MEMBERS,
     "strconv": strconv.MEMBERS,

@@ -1,4 +1,4 @@
-"""The small byte codecs and digests: `encoding/base64`, `encoding/hex`, `crypto/*`.
+"""The small byte codecs, digests and MACs: `encoding/base64`, `encoding/hex`, `crypto/*`.
 
 Digest and decode results are bytes (CUE bytes export as base64 in JSON and
 interpolate as text). `base64` functions take an encoding as first argument;
@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 from collections.abc import Callable
 
 from cueflow.cue.std.base import BuiltinError, as_bytes, cue_text, kind_of, package
@@ -133,6 +134,30 @@ SHA1 = package(
     "crypto/sha1",
     [("Sum", _digest("sha1"), "bytes|string", "bytes")],
     {"Size": 20, "BlockSize": 64},
+)
+
+_HMAC_HASHES = {
+    "MD5": "md5",
+    "SHA1": "sha1",
+    "SHA224": "sha224",
+    "SHA256": "sha256",
+    "SHA384": "sha384",
+    "SHA512": "sha512",
+    "SHA512_224": "sha512_224",
+    "SHA512_256": "sha512_256",
+}
+
+
+def hmac_sign(hash_name: str, key: str | bytes, data: str | bytes) -> bytes:
+    if hash_name not in _HMAC_HASHES:
+        raise BuiltinError("unsupported hash function")
+    return hmac.new(as_bytes(key), as_bytes(data), _HMAC_HASHES[hash_name]).digest()
+
+
+HMAC = package(
+    "crypto/hmac",
+    [("Sign", hmac_sign, "string bytes|string bytes|string", "bytes")],
+    {name: name for name in _HMAC_HASHES},
 )
 
 MD5 = package(

@@ -1,0 +1,17 @@
+"""The CUE `html` package: Go's minimal HTML escaping (`<>&'"`) and entity decoding."""
+
+from __future__ import annotations
+
+import html
+
+from cueflow.cue.std.base import package
+
+_ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&#39;", '"': "&#34;"})
+
+MEMBERS = package(
+    "html",
+    [
+        ("Escape", lambda s: s.translate(_ESCAPES), "string", "string"),
+        ("Unescape", html.unescape, "string", "string"),
+    ],
+)
