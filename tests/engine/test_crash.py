@@ -43,6 +43,20 @@ async def _start(database: Path, effects: Path) -> asyncio.subprocess.Process:
     )
 
 
+async def _kill_after_effects(child: asyncio.subprocess.Process, effects: Path, count: int) -> None:
+    """SIGKILL the child once it has made `count` more provider calls (or let it finish)."""
+    start = len(effects.read_text().splitlines())
+    while child.returncode is None:
+        if len(effects.read_text().splitlines()) - start >= count:
+            child.send_signal(signal.SIGKILL)
+            break
+        try:
+            await asyncio.wait_for(child.wait(), 0.01)
+        except TimeoutError:
+            continue
+    await child.wait()
+
+
 @needs_cue
 @pytest.mark.slow
 async def test_engine_survives_sigkill(tmp_path):
@@ -52,12 +66,10 @@ async def test_engine_survives_sigkill(tmp_path):
     kills = 0
     for attempt in range(6):
         child = await _start(database, effects)
-        try:
-            await asyncio.wait_for(child.wait(), rng.uniform(1.5, 3.0) if attempt < 5 else 40)
-        except TimeoutError:
-            child.send_signal(signal.SIGKILL)
-            await child.wait()
-            kills += 1
+        if attempt < 5:  # kill after a random number of side effects, whatever the speed
+            await _kill_after_effects(child, effects, rng.randint(5, 25))
+            kills += child.returncode == -signal.SIGKILL
+        await asyncio.wait_for(child.wait(), 60)
         if child.returncode == 0:
             break
         done = await _succeeded_steps(database)
