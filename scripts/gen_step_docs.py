@@ -15,6 +15,8 @@ from pathlib import Path
 from cueflow.definitions import Catalog, render_index, render_reference
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "docs" / "steps"
+HAND_WRITTEN = frozenset({"writing-step-types.md"})
+"""Pages in the output folder that are maintained by hand and left alone."""
 
 
 def pages() -> dict[str, str]:
@@ -37,7 +39,11 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.output / name).is_file() or (args.output / name).read_text() != text
     ]
     extra = (
-        sorted(p.name for p in args.output.glob("*.md") if p.name not in wanted)
+        sorted(
+            p.name
+            for p in args.output.glob("*.md")
+            if p.name not in wanted and p.name not in HAND_WRITTEN
+        )
         if args.output.is_dir()
         else []
     )

@@ -132,7 +132,13 @@ def render_reference(definition: Definition) -> str:
 
 def render_index(definitions: list[Definition]) -> str:
     """The Markdown index of the step library, grouped by category."""
-    lines = ["# Built-in step types", "", f"{len(definitions)} step types, by category.", ""]
+    lines = [
+        "# Built-in step types",
+        "",
+        f"{len(definitions)} step types, by category. To write your own, see"
+        " [Writing step types](writing-step-types.md).",
+        "",
+    ]
     categories = sorted({d.category for d in definitions})
     for category in categories:
         lines += [f"## {category or 'Other'}", "", "| type | description |", "| --- | --- |"]
