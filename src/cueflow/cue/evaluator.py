@@ -1280,7 +1280,10 @@ def _find(name: str, env: Env | None) -> Any:
             if name in e.names:
                 return e.names[name]
         elif e.vertex is not None:
-            v = e.vertex.default_vertex()
+            try:
+                v = e.vertex.default_vertex()
+            except Bottom:
+                v = e.vertex
             if name in v.arcs:
                 return v.arcs[name]
         e = e.parent
