@@ -21,14 +21,27 @@ async def _boom(ctx, args):
     raise ProviderError("boom")
 
 
+PENDING_WORK: list = []
+
+
+async def _background(ctx, args):
+    """Waits for background work; wakes the run once the test finishes that work."""
+    if PENDING_WORK and PENDING_WORK[0] == "done":
+        return {"result": "ok"}
+    PENDING_WORK[:] = [ctx.extras["wake"]]
+    ctx.actions.wait("working")
+    return None
+
+
 TEST_PACKAGE = ProviderPackage(
     path="test/echo",
     provider="echo",
     schema="""package echo
 #Echo: {#do: "echo", #provider: "echo", $params: {...}, ...}
 #Boom: {#do: "boom", #provider: "echo", $params: {...}, ...}
+#Background: {#do: "background", #provider: "echo", $params: {...}, ...}
 """,
-    functions={"echo": _echo, "boom": _boom},
+    functions={"echo": _echo, "boom": _boom, "background": _background},
 )
 
 TEMPLATES = {
@@ -67,6 +80,9 @@ s: builtin.#Suspend & {$params: duration: "1s"}
 e: echo.#Echo & {$params: value: "after"}
 """,
     "bad-syntax": ":",
+    "background": """import "test/echo"
+job: echo.#Background & {$params: {}}
+""",
     "value-error": """x: 1
 x: 2
 """,
@@ -360,3 +376,14 @@ async def test_debug_mode_keeps_each_steps_value(cue_harness):
     debug = record.doc["cueflowState"]["debug"]
     assert set(debug) == {ids["p"], ids["sub"]}
     assert "score: 99" in debug[ids["p"]]
+
+
+async def test_provider_wakes_the_run_when_background_work_ends(cue_harness):
+    PENDING_WORK.clear()
+    status = await cue_harness.start([step("job", "background")])
+    assert steps_of(status)["job"]["message"] == "working"
+    wake = PENDING_WORK[0]
+    PENDING_WORK[:] = ["done"]
+    wake()  # no clock advance: only the wake-up makes the engine look again
+    await cue_harness.settle()
+    assert (await cue_harness.status())["status"] == "succeeded"

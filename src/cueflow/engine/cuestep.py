@@ -250,7 +250,7 @@ class CueStepType:
             variables=inv.store,
             process_context=inv.context,
             previous_phase=(inv.previous.phase or "") if inv.previous else "",
-            extras={"now": inv.now},
+            extras={"now": inv.now, "wake": inv.wake},
         )
         result = plain(await fn(ctx, args))
         if journaled:

@@ -537,6 +537,7 @@ class Engine:
             self.clock.now,
             checkpoint=lambda: self._checkpoint(run),
             log=lambda step, text, level: self._log(run, step, text, level),
+            wake=run.wake.set,
         )
         try:
             phase = await engine_pass.execute()

@@ -156,6 +156,7 @@ class EnginePass:
         now: Callable[[], datetime],
         checkpoint: Callable[[], Awaitable[None]],
         log: Callable[[str, str, str], None],
+        wake: Callable[[], None] = lambda: None,
     ) -> None:
         self.state = state
         self.plan = plan
@@ -164,6 +165,7 @@ class EnginePass:
         self._now = now
         self.checkpoint = checkpoint
         self.log = log
+        self.wake = wake
         self.op = Operation()
         self.trace = "i-" + "".join(random.choices(string.ascii_lowercase + string.digits, k=8))
         self.index: dict[str, StepStatusBase] = {}
@@ -711,6 +713,7 @@ class EnginePass:
             fail=fail,
             logger=StepLog(lambda line, level: self.log(name, line, level)),
             journal=journal,
+            wake=self.wake,
             timed_out=timed_out,
         )
         try:

@@ -134,6 +134,8 @@ class StepInvocation:
     """`fail(reason, message)`: record a failure, counting it towards the retry limit."""
     logger: StepLog
     journal: StepJournal
+    wake: Callable[[], None]
+    """Ask for another pass now (asynchronous work of the step has finished)."""
     timed_out: bool = False
 
 
