@@ -239,6 +239,18 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
     ("net.GlobalUnicastIP", ("10.0.0.1",), True),
     ("net.GlobalUnicastIP", ("255.255.255.255",), False),
     ("net.CompareIP", ("10.0.0.1", "::1"), -1),
+    ("net.FQDN", ("foo.bar.",), True),
+    (
+        "net.FQDN",
+        ("foo.bararararararararararararararararararararararararararararararararara",),
+        False,
+    ),
+    ("net.FQDN", ("hello world",), False),
+    ("net.FQDN", ("under_score.example.com.",), False),
+    ("net.FQDN", ("128/26.4.168.192.in-addr.arpa.",), False),
+    ("net.URL", ("/foo/bar",), True),
+    ("net.URL", ("mailto:a@b",), True),
+    ("net.AbsURL", ("https://foo.com/bar",), True),
     # uuid (CUE v0.14 tests)
     (
         "uuid.SHA1",
@@ -360,6 +372,10 @@ ERRORS: list[tuple[str, tuple[Any, ...], str]] = [
     ("net.AddIP", ("255.255.255.255", 1), "out-of-range address (overflow)"),
     ("net.InCIDR", ("192.168.1.0/24", "192.168.0.0/16"), 'ParseAddr("192.168.1.0/24")'),
     ("uuid.Parse", ("052ef62d_7223_58b6_a551_c1deee46d401",), "invalid UUID format"),
+    ("net.URL", ("%",), 'parse "%": invalid URL escape "%"'),
+    ("net.URL", ("1:foo",), "first path segment in URL cannot contain colon"),
+    ("net.URL", ("http://h:x/",), 'invalid port ":x" after host'),
+    ("net.AbsURL", ("/foo/bar",), "URL is not absolute"),
     ("uuid.Parse", ("052ef62d-7223-58b6-a551-c1deee",), "invalid UUID length: 30"),
 ]
 

@@ -7,6 +7,7 @@ byte values. A prefix keeps its host bits ("10.1.2.3/8" is valid, as in Go).
 from __future__ import annotations
 
 import ipaddress
+import re
 import urllib.parse
 from typing import Any
 
@@ -199,6 +200,71 @@ def _unescape(text: str, plus_is_space: bool) -> str:
     return urllib.parse.unquote_plus(text) if plus_is_space else urllib.parse.unquote(text)
 
 
+_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
+
+
+def fqdn(text: str) -> bool:
+    """A DNS name of letters, digits and inner hyphens; labels up to 63, name up to 253."""
+    name = text.removesuffix(".")
+    if not text.isascii() or not name or len(name) > 253:
+        return False
+    return all(len(label) <= 63 and _LABEL.fullmatch(label) for label in name.split("."))
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_HOST_CHARS = re.compile(r"[A-Za-z0-9\-._~!$&'()*+,;=:%\[\]<>\"]*")
+
+
+def parse_url(text: str) -> str:
+    """Check `text` the way Go's url.Parse does; the scheme ("" if none) on success."""
+
+    def fail(reason: str) -> BuiltinError:
+        return BuiltinError(f'parse "{text}": {reason}')
+
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        raise fail("net/url: invalid control character in URL")
+    rest, _, fragment = text.partition("#")
+    if text.startswith(":"):
+        raise fail("missing protocol scheme")
+    scheme_match = _SCHEME.match(rest)
+    scheme = scheme_match.group()[:-1] if scheme_match else ""
+    rest = rest[len(scheme) + 1 :] if scheme else rest
+    rest = rest.partition("?")[0]
+    if scheme and not rest.startswith("/"):
+        rest = ""  # opaque data such as mailto:someone
+    elif not scheme and ":" in rest.partition("/")[0]:
+        raise fail("first path segment in URL cannot contain colon")
+    if rest.startswith("//"):
+        authority, slash, path = rest[2:].partition("/")
+        rest = slash + path
+        host = authority.rpartition("@")[2]
+        if host.startswith("["):
+            end = host.find("]")
+            port = host[end + 1 :] if end >= 0 else ""
+            if end < 0 or (port and not re.fullmatch(r":[0-9]*", port)):
+                raise fail(
+                    f'invalid port "{port}" after host' if end >= 0 else "missing ']' in host"
+                )
+        else:
+            name, colon, port = host.rpartition(":") if ":" in host else (host, "", "")
+            if colon and not port.isdigit() and port:
+                raise fail(f'invalid port ":{port}" after host')
+            if not _HOST_CHARS.fullmatch(name):
+                bad = next(c for c in name if not _HOST_CHARS.fullmatch(c))
+                raise fail(f'invalid character "{bad}" in host name')
+    for part in (rest, fragment):
+        if bad := _BAD_ESCAPE.search(part):
+            raise fail(f'invalid URL escape "{part[bad.start() : bad.start() + 3]}"')
+    return scheme
+
+
+def absolute_url(text: str) -> bool:
+    if not parse_url(text):
+        raise BuiltinError("URL is not absolute")
+    return True
+
+
 def _predicate(test: Any) -> Any:
     return lambda value: bool(test(address(value)))
 
@@ -207,6 +273,9 @@ MEMBERS = package(
     "net",
     [
         ("SplitHostPort", split_host_port, "string", "list"),
+        ("FQDN", fqdn, "string", "bool"),
+        ("URL", lambda text: parse_url(text) is not None, "string", "bool"),
+        ("AbsURL", absolute_url, "string", "bool"),
         ("JoinHostPort", join_host_port, "_ _", "string"),
         ("ParseIP", lambda text: _bytes(parse_addr(text)), "string", "list"),
         ("IPv4", _predicate(lambda a: a.version == 4), "_", "bool"),
