@@ -45,8 +45,10 @@ def dump(docs: list[dict[str, Any]] | dict[str, Any], fmt: Format) -> str:
     if fmt is Format.JSON:
         return json.dumps(docs, indent=2, ensure_ascii=False)
     if isinstance(docs, list):
-        return yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True).rstrip("\n")
-    return yaml.safe_dump(docs, sort_keys=False, allow_unicode=True).rstrip("\n")
+        text: str = yaml.safe_dump_all(docs, sort_keys=False, allow_unicode=True)
+    else:
+        text = yaml.safe_dump(docs, sort_keys=False, allow_unicode=True)
+    return text.rstrip("\n")
 
 
 def print_records(

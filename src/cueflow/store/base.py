@@ -8,6 +8,7 @@ before it returns: the engine acts on a state change only after it is durable.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -78,22 +79,22 @@ class Store(Protocol):
 
     async def list(
         self, kind: str, namespace: str | None = None, *, unfinished_only: bool = False
-    ) -> list[Record]: ...
+    ) -> builtins.list[Record]: ...
 
     async def delete(self, kind: str, namespace: str, name: str) -> None:
         """Also deletes the object's logs and requests. Raise NotFound when absent."""
 
     # step logs -------------------------------------------------------------
-    async def append_logs(self, lines: list[LogLine]) -> None: ...
+    async def append_logs(self, lines: builtins.list[LogLine]) -> None: ...
 
     async def logs(
         self, run: str, step: str | None = None, *, after_seq: int = 0
-    ) -> list[LogLine]: ...
+    ) -> builtins.list[LogLine]: ...
 
     # cross-process requests ------------------------------------------------
     async def add_request(self, run: str, op: str, args: dict[str, Any]) -> Request: ...
 
-    async def take_requests(self) -> list[Request]:
+    async def take_requests(self) -> builtins.list[Request]:
         """Return and delete every pending request, oldest first."""
 
     # key-value documents (cluster registry, secrets, configs, engine lock) ------

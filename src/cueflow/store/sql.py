@@ -13,6 +13,7 @@ upgrade, hence no immediate SQLITE_BUSY between processes).
 
 from __future__ import annotations
 
+import builtins
 import fcntl
 import hashlib
 import os
@@ -187,7 +188,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _record(row: sa.Row[Any]) -> Record:
+def _record(row: Any) -> Record:
     return Record(
         kind=row.kind,
         namespace=row.namespace,
@@ -404,7 +405,7 @@ class SqlStore:
 
     async def list(
         self, kind: str, namespace: str | None = None, *, unfinished_only: bool = False
-    ) -> list[Record]:
+    ) -> builtins.list[Record]:
         query = sa.select(*_OBJECT_COLUMNS).where(objects.c.kind == kind)
         if namespace is not None:
             query = query.where(objects.c.namespace == namespace)
@@ -427,7 +428,7 @@ class SqlStore:
             raise NotFound(f"{kind} {namespace}/{name} not found")
 
     # step logs -------------------------------------------------------------
-    async def append_logs(self, lines: list[LogLine]) -> None:
+    async def append_logs(self, lines: builtins.list[LogLine]) -> None:
         if not lines:
             return
         rows = [
@@ -444,7 +445,9 @@ class SqlStore:
         async with self._writing() as conn:
             await conn.execute(_INSERT_LOG, rows)
 
-    async def logs(self, run: str, step: str | None = None, *, after_seq: int = 0) -> list[LogLine]:
+    async def logs(
+        self, run: str, step: str | None = None, *, after_seq: int = 0
+    ) -> builtins.list[LogLine]:
         query = sa.select(
             logs.c.run, logs.c.step, logs.c.seq, logs.c.time, logs.c.level, logs.c.text
         ).where(logs.c.run == run, logs.c.seq > after_seq)
@@ -468,7 +471,7 @@ class SqlStore:
             ).one()
         return Request(id=row.id, run=run, op=op, args=args, created=created)
 
-    async def take_requests(self) -> list[Request]:
+    async def take_requests(self) -> builtins.list[Request]:
         """Return and delete every pending request, oldest first (one atomic statement, so a
         request added meanwhile is either returned now or left for the next call)."""
         async with self._writing() as conn:
@@ -557,14 +560,13 @@ class _Transaction:
         except exc.SQLAlchemyError as error:
             raise StoreError(f"store unavailable: {error}") from error
 
-    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> bool:
+    async def __aexit__(self, exc_type: Any, exc_value: Any, traceback: Any) -> None:
         try:
             await self._context.__aexit__(exc_type, exc_value, traceback)
         except exc.SQLAlchemyError as error:
             raise StoreError(f"store operation failed: {error}") from error
         if isinstance(exc_value, exc.SQLAlchemyError):
             raise StoreError(f"store operation failed: {exc_value}") from exc_value
-        return False
 
 
 def _describe(record: Record) -> str:
