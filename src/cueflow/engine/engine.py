@@ -455,6 +455,10 @@ class Engine:
                     logger.error("run %s/%s: the store failed, retrying: %s", *run.key, exc)
                     self._retry_later(run)
                     continue
+                except Exception:  # an engine bug must not leave the run without a task
+                    logger.exception("run %s/%s: the pass failed, retrying", *run.key)
+                    self._retry_later(run)
+                    continue
             if phase in FINISHED_RUN_PHASES and run.record is not None:
                 self._runs.pop(run.key, None)
                 for future in run.waiters:
