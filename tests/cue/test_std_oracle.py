@@ -478,6 +478,21 @@ CASES: list[Case] = [
         {"outer": {"inner": "folded at eighty columns " * 6}},
     ),
     c("yaml.Marshal([1, 2])", "yaml.Marshal", [1, 2]),
+    c(
+        "yaml.Marshal({b: 'hi'})",
+        "yaml.Marshal",
+        {"b": b"hi"},
+        v04="b: hi\n",
+        expect="b: !!binary aGk=\n",
+        why="v0.14 writes bytes as !!binary base64",
+    ),
+    c(
+        'json.Indent(" [1, {\\"a\\": []}] \\n", "> ", "\\t")',
+        "json.Indent",
+        ' [1, {"a": []}] \n',
+        "> ",
+        "\t",
+    ),
     c('yaml.Marshal("x")', "yaml.Marshal", "x"),
     c("yaml.MarshalStream([{a: 1}, {b: 2}])", "yaml.MarshalStream", [{"a": 1}, {"b": 2}]),
     c(

@@ -198,8 +198,13 @@ def compact(data: str | bytes) -> str:
 
 
 def indent(data: str | bytes, prefix: str, step: str) -> str:
-    """Go's json.Indent: one element per line, `prefix` then `step` per nesting level."""
-    tokens = _checked_tokens(data)
+    """Go's json.Indent: one element per line, `prefix` then `step` per nesting level.
+
+    Leading white space is dropped and trailing white space kept, as in Go.
+    """
+    text = as_text(data)
+    trailing = text[len(text.rstrip(" \t\r\n")) :]
+    tokens = _checked_tokens(text)
     out: list[str] = []
     depth = 0
     for i, token in enumerate(tokens):
@@ -220,7 +225,7 @@ def indent(data: str | bytes, prefix: str, step: str) -> str:
             out.append(": ")
         else:
             out.append(token)
-    return "".join(out)
+    return "".join(out) + trailing
 
 
 def html_escape(data: str | bytes) -> str:
