@@ -422,3 +422,16 @@ async def test_suspend_on_failure_after_the_retry_limit_and_resume(store):
         assert phases(status)["step2-failed"] == ("failed", "Execute")
     finally:
         await h.engine.stop()
+
+
+async def test_properties_name_is_an_additional_step_name(harness):
+    status = await harness.start(
+        [s("s1", properties={"name": "mystep"}), s("s2", dependsOn=["mystep"])],
+        mode={"steps": "DAG"},
+    )
+    # the alias is a snapshot taken when the pass starts: s2 sees s1 finished one pass later
+    assert steps_of(status)["s2"]["phase"] == "pending"
+    await harness.advance(1)
+    status = await harness.status()
+    assert status["status"] == "succeeded"
+    assert phases(status)["s2"] == ("succeeded", "")
