@@ -82,6 +82,7 @@ EXPORTS = {
     "nested-disjunction-default": ("a: 1 | (*2 | 3)\nb: (*1 | 2) | 3", {"a": 2, "b": 1}),
     "quoted-hash-label-is-regular": ('"#x": 1\n"_y": 2', {"#x": 1, "_y": 2}),
     "reference-cycle-resolved-by-value": ("a: b + 1\nb: a - 1\na: 10", {"a": 10, "b": 9}),
+    "patterns-skip-definitions": ('m: [string]: int\nm: {a: 1, #d: "s"}', {"m": {"a": 1}}),
     "dynamic-field-alias": ('k: "key"\nX=(k): 1\nv: X', {"k": "key", "key": 1, "v": 1}),
     "scalar-embedding": ("a: {1}\nb: [for x in [1] {x + 1}]", {"a": 1, "b": [2]}),
     "embedding-struct": ("b: {x: 1}\na: {b, y: 2}", {"b": {"x": 1}, "a": {"x": 1, "y": 2}}),
@@ -165,6 +166,8 @@ ERRORS = {
     "let-redeclared": ("let x = 1\nlet x = 2\nv: x", "", False),
     "let-and-field-share-a-name": ("x: 1\nlet x = 2", "", False),
     "preference-mark-outside-disjunction": ("a: *1", "a", False),
+    "conflict-in-unused-definition": ("#D: {a: 1} & {a: 2}\nx: 1", "#D.a", False),
+    "conflict-in-hidden-field": ("_p: {a: 1 & 2}\nv: _p.a == _|_", "_p.a", False),
     "empty-disjunction": ("#S: close({v: string}) | close({r: int})\nc: #S & {o: 1}", "c", False),
 }
 

@@ -22,8 +22,6 @@ Where CUE versions differ, cueflow follows v0.14 (the version KubeVela runs), ex
   `x != _|_ && x > 0` is false (not an error) when `x` is missing.
 - A default disjunct that is incomplete (it reads an absent optional field) is
   dropped when the default is chosen: `*[for x in absent.list {x}] | []` is `[]`.
-- Errors inside hidden fields and definitions that nothing references are not
-  reported by export.
 - Closedness is tracked per definition reference: all conjuncts of one definition
   share one set of allowed labels, and a `...` in any of them opens the whole.
 - Bounds `>=n & <=n` collapse to `n` (v0.14 with `keepvalidators` off, as the
@@ -518,6 +516,8 @@ class Vertex:
             return out
         label = self.label
         if isinstance(label, str):
+            if is_definition(label) or is_hidden(label):
+                return out
             for field, env, group in p.patterns:
                 pat = field.label
                 assert isinstance(pat, ast.PatternLabel)
@@ -1719,7 +1719,14 @@ def to_python(v: Vertex, *, depth: int = 0) -> Any:
     if d.kind == STRUCT:
         out: dict[str, Any] = {}
         for label, a in d.arcs.items():
-            if isinstance(label, int) or is_hidden(label) or is_definition(label):
+            if isinstance(label, int):
+                continue
+            if is_hidden(label) or is_definition(label):
+                # not exported, but a conflict in them still fails the export
+                if a.regular:
+                    err = first_error(a, permanent_only=True)
+                    if err is not None:
+                        raise Bottom(err)
                 continue
             if not a.regular:
                 if a.required:
