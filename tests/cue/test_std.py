@@ -157,6 +157,8 @@ CASES: list[tuple[str, tuple[Any, ...], Any]] = [
         ("Monday January _2 3:04:05.000000 pm -07", "2023-03-04T07:06:07.25-02:30"),
         "Saturday March  4 7:06:07.250000 am -02",
     ),
+    ("time.FormatString", ("15:04 MST", "2023-03-04T07:06:07+02:00"), "07:06 +0200"),
+    ("time.FormatString", ("15:04 MST", "2023-03-04T07:06:07Z"), "07:06 UTC"),
     ("time.ParseDuration", ("1h1m1.5s",), 3661500000000),
     ("time.ParseDuration", ("+0",), 0),
     ("time.ParseDuration", ("1µs",), 1000),

@@ -645,6 +645,27 @@ CASES: list[Case] = [
         "2023-03-04 05:06:07.120",
     ),
     c("time.Unix(1700000000, 5)", "time.Unix", 1700000000, 5),
+    c("time.Unix(0, -1)", "time.Unix", 0, -1),
+    c('time.Parse(time.Kitchen, "3:04PM")', "time.Parse", "3:04PM", "3:04PM"),
+    c(
+        'time.Parse(time.RFC1123, "Mon, 02 Jan 2006 15:04:05 PST")',
+        "time.Parse",
+        "Mon, 02 Jan 2006 15:04:05 MST",
+        "Mon, 02 Jan 2006 15:04:05 PST",
+    ),
+    c(
+        'time.Parse(time.ANSIC, "Mon Jan  2 15:04:05 2006")',
+        "time.Parse",
+        "Mon Jan _2 15:04:05 2006",
+        "Mon Jan  2 15:04:05 2006",
+    ),
+    c(
+        'time.Parse("2006-01-02T15:04:05.000Z07:00", "2023-01-02T03:04:05.123+05:30")',
+        "time.Parse",
+        "2006-01-02T15:04:05.000Z07:00",
+        "2023-01-02T03:04:05.123+05:30",
+    ),
+    c('time.Format("2023-03-04", "2006-01-02")', "time.Format", "2023-03-04", "2006-01-02"),
     new(
         'time.ToUnix("1970-01-01T01:00:00+01:00")',
         "time.ToUnix",

@@ -129,18 +129,36 @@ def layout_chunks(layout: str) -> list[tuple[bool, str]]:
 
 @dataclass(frozen=True)
 class GoTime:
-    """A wall-clock time with nanoseconds and a UTC offset (seconds east)."""
+    """A wall-clock time with nanoseconds and a UTC offset (seconds east).
+
+    Go's year 0 (a layout without a year) has no `datetime`: such a time is kept
+    2000 years later, which has the same calendar, with `year_shift` = 2000.
+    """
 
     wall: datetime  # naive, microsecond always 0
     nanos: int
     offset: int
     zone: str = ""
+    year_shift: int = 0
+
+    @property
+    def year(self) -> int:
+        return self.wall.year - self.year_shift
 
     def unix(self) -> int:
-        return calendar.timegm(self.wall.timetuple()) - self.offset
+        return (
+            calendar.timegm(self.wall.timetuple())
+            - self.offset
+            - _SHIFT_SECONDS * (self.year_shift // 2000)
+        )
 
     def to_utc(self) -> GoTime:
-        return GoTime(self.wall - timedelta(seconds=self.offset), self.nanos, 0, "UTC")
+        wall = self.wall - timedelta(seconds=self.offset)
+        return GoTime(wall, self.nanos, 0, "UTC", self.year_shift)
+
+
+# 2000 Gregorian years are five 400-year cycles: same weekdays, same leap years.
+_SHIFT_SECONDS = 5 * 146097 * 86400
 
 
 def _zone(offset: int, element: str) -> str:
@@ -166,8 +184,8 @@ def format_time(t: GoTime, layout: str) -> str:
         "Jan": calendar.month_abbr[w.month],
         "Monday": calendar.day_name[w.weekday()],
         "Mon": calendar.day_abbr[w.weekday()],
-        "2006": f"{w.year:04d}",
-        "06": f"{w.year % 100:02d}",
+        "2006": f"{t.year:04d}",
+        "06": f"{t.year % 100:02d}",
         "01": f"{w.month:02d}",
         "1": str(w.month),
         "02": f"{w.day:02d}",
@@ -192,7 +210,7 @@ def format_time(t: GoTime, layout: str) -> str:
         elif text in values:
             out.append(values[text])
         elif text == "MST":
-            out.append(t.zone or _zone(t.offset, "-0700")[: 3 if t.offset % 3600 == 0 else 5])
+            out.append(t.zone or _zone(t.offset, "-0700"))  # no zone name: Go writes -0700
         elif text[0] in "-Z":
             out.append(_zone(t.offset, text))
         else:  # fractional seconds: ".000" fixed width, ".999" trailing zeros removed
@@ -253,7 +271,7 @@ class _Scanner:
 def parse_time(layout: str, value: str) -> GoTime:
     """Go's time.ParseInLocation(layout, value, UTC)."""
     scan = _Scanner(value, layout)
-    year, month, day, hour, minute, second, nanos = 1, 1, 1, 0, 0, 0, 0
+    year, month, day, hour, minute, second, nanos = 0, 1, 1, 0, 0, 0, 0
     year_day, pm, offset, zone = 0, None, 0, "UTC"
     chunks = layout_chunks(layout)
     for index, (is_element, text) in enumerate(chunks):
@@ -349,6 +367,8 @@ def parse_time(layout: str, value: str) -> GoTime:
     ):
         if not low <= number <= high:
             raise BuiltinError(f'parsing time "{value}": {name} out of range')
+    shift = 2000 if year == 0 else 0
+    year += shift
     try:
         if year_day:
             wall = datetime(year, 1, 1, hour, minute, second) + timedelta(days=year_day - 1)
@@ -356,7 +376,7 @@ def parse_time(layout: str, value: str) -> GoTime:
             wall = datetime(year, month, day, hour, minute, second)
     except (ValueError, OverflowError) as exc:
         raise BuiltinError(f'parsing time "{value}": day out of range') from exc
-    return GoTime(wall, nanos, offset, zone)
+    return GoTime(wall, nanos, offset, zone, shift)
 
 
 RFC3339 = "2006-01-02T15:04:05Z07:00"
