@@ -387,3 +387,64 @@ async def test_provider_wakes_the_run_when_background_work_ends(cue_harness):
     wake()  # no clock advance: only the wake-up makes the engine look again
     await cue_harness.settle()
     assert (await cue_harness.status())["status"] == "succeeded"
+
+
+async def test_replayed_call_redoes_its_actions_without_calling_again():
+    from datetime import UTC, datetime
+
+    from cueflow.engine.cuestep import CueStepType
+    from cueflow.engine.steps import Operation, StepActions, StepInvocation, StepJournal, StepLog
+    from cueflow.model import StepBase, StepPhase, StepStatusBase
+
+    calls = []
+
+    async def send(ctx, args):
+        calls.append(args)
+        ctx.actions.wait("wait for the email")
+        return None
+
+    package = ProviderPackage(
+        path="test/mail",
+        provider="mail",
+        schema='package mail\n#Send: {#do: "send", #provider: "mail", $params: {...}, ...}\n',
+        functions={"send": send},
+    )
+    step_type = CueStepType(
+        'import "test/mail"\nm: mail.#Send & {$params: to: "x"}\nafter: mail.#Send & {$params: to: "y"}\n',
+        {"test/mail": package},
+    )
+    entries: list = []
+
+    def invocation():
+        status = StepStatusBase(id="id", name="s", type="mail", phase=StepPhase.SUCCEEDED)
+        op = Operation()
+        return StepInvocation(
+            step=StepBase(name="s", type="mail"),
+            status=status,
+            operation=op,
+            actions=StepActions(status, op),
+            context={"name": "app"},
+            parameter={},
+            previous=None,
+            run_name="app",
+            namespace="default",
+            store={"vars": {}},
+            now=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+            fail=lambda reason, message: None,
+            logger=StepLog(lambda line, level: None),
+            journal=StepJournal(entries=entries),
+            wake=lambda: None,
+        )
+
+    first = invocation()
+    await step_type.execute(first)
+    assert len(calls) == 1 and first.status.phase == "running" and entries[0]["effect"]["stopped"]
+    again = invocation()  # the same attempt evaluated again, as after a crash
+    await step_type.execute(again)
+    assert len(calls) == 1  # replayed, not sent again
+    assert (again.status.phase, again.status.reason, again.status.message) == (
+        "running",
+        "Wait",
+        "wait for the email",
+    )
+    assert again.operation.waiting and again.actions.stopped

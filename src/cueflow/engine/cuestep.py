@@ -231,10 +231,13 @@ class CueStepType:
         journaled = function not in _ACTION_FUNCTIONS
         key = f"{path}:{provider}.{function}"
         if journaled:
-            replayed, result = inv.journal.replay(key)
-            if replayed:
-                return result
+            entry = inv.journal.replay(key)
+            if entry is not None:
+                if "effect" in entry:
+                    inv.actions.restore(entry["effect"])
+                return entry["result"]
             await inv.journal.before_call()
+        before = inv.actions.snapshot()
         label = path.rsplit(".", 1)[-1] if path else ""
         ctx = ProviderContext(
             run_name=inv.run_name,
@@ -254,7 +257,8 @@ class CueStepType:
         )
         result = plain(await fn(ctx, args))
         if journaled:
-            await inv.journal.append(key, result)
+            after = inv.actions.snapshot()
+            await inv.journal.append(key, result, after if after != before else None)
         return result
 
 

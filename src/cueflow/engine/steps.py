@@ -78,6 +78,32 @@ class StepActions:
     def message(self, message: str) -> None:
         self._say(message)
 
+    def snapshot(self) -> dict[str, Any]:
+        """What the actions have done so far, as data (journaled with a provider result)."""
+        status, op = self.status, self.operation
+        return {
+            "phase": status.phase,
+            "reason": status.reason,
+            "message": status.message,
+            "suspend": op.suspend,
+            "terminated": op.terminated,
+            "waiting": op.waiting,
+            "stopped": self.stopped,
+        }
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Redo the effect of actions recorded by `snapshot` (a replayed provider call)."""
+        status, op = self.status, self.operation
+        phase = snapshot["phase"]
+        status.phase = StepPhase(phase) if phase else None
+        status.reason, status.message = snapshot["reason"], snapshot["message"]
+        op.suspend, op.terminated, op.waiting = (
+            snapshot["suspend"],
+            snapshot["terminated"],
+            snapshot["waiting"],
+        )
+        self.stopped = snapshot["stopped"]
+
 
 class Scope(Protocol):
     """The final value of a step, against which `outputs[].valueFrom` is evaluated."""
@@ -151,18 +177,22 @@ class StepJournal:
     replayed: int = 0
     record: Callable[[], Awaitable[None]] | None = None
 
-    def replay(self, key: str) -> tuple[bool, Any]:
-        """The recorded result of the next call if it is the same call (`key`)."""
+    def replay(self, key: str) -> dict[str, Any] | None:
+        """The recorded entry (`result`, and `effect` of actions) of the next call, if it is
+        the same call (`key`)."""
         if self.replayed < len(self.entries):
             entry = self.entries[self.replayed]
             if entry["key"] == key:
                 self.replayed += 1
-                return True, entry["result"]
+                return entry
             del self.entries[self.replayed :]
-        return False, None
+        return None
 
-    async def append(self, key: str, result: Any) -> None:
-        self.entries.append({"key": key, "result": json.loads(json.dumps(result, default=str))})
+    async def append(self, key: str, result: Any, effect: dict[str, Any] | None = None) -> None:
+        entry = {"key": key, "result": json.loads(json.dumps(result, default=str))}
+        if effect is not None:
+            entry["effect"] = effect
+        self.entries.append(entry)
         self.replayed = len(self.entries)
         if self.record is not None:
             await self.record()
