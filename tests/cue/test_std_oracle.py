@@ -494,6 +494,13 @@ CASES: list[Case] = [
         "\t",
     ),
     c('yaml.Marshal("x")', "yaml.Marshal", "x"),
+    c('yaml.Marshal("a\\nb")', "yaml.Marshal", "a\nb"),
+    c(
+        'yaml.Marshal(["a\\nb", {k: "x\\ny"}, ["p\\nq"]])',
+        "yaml.Marshal",
+        ["a\nb", {"k": "x\ny"}, ["p\nq"]],
+    ),
+    c('yaml.MarshalStream([1, "a\\nb", null])', "yaml.MarshalStream", [1, "a\nb", None]),
     c("yaml.MarshalStream([{a: 1}, {b: 2}])", "yaml.MarshalStream", [{"a": 1}, {"b": 2}]),
     c(
         'yaml.Unmarshal("a: 1\\nb: [x, y]\\nc: 1.50\\nd: ~\\ne: 0x1F\\nf: true\\n")',

@@ -300,7 +300,7 @@ def _line_end(text: str) -> str:
 
 
 def marshal(value: Any) -> str:
-    text = _scalar(value, 0, 0)
+    text = _scalar(value, INDENT, 0)
     if text is not None:
         return _line_end(text)
     out: list[str] = []
