@@ -168,6 +168,8 @@ ERRORS = {
     "preference-mark-outside-disjunction": ("a: *1", "a", False),
     "conflict-in-unused-definition": ("#D: {a: 1} & {a: 2}\nx: 1", "#D.a", False),
     "conflict-in-hidden-field": ("_p: {a: 1 & 2}\nv: _p.a == _|_", "_p.a", False),
+    "sized-int-bound": ("a: int8 & 128", "a", False),
+    "unsigned-bound": ("a: [...uint] & [1, -1]", "a.1", False),
     "empty-disjunction": ("#S: close({v: string}) | close({r: int})\nc: #S & {o: 1}", "c", False),
 }
 

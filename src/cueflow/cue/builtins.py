@@ -128,6 +128,26 @@ def _divider(name: str, fn: Any, part: int) -> FuncValue:
     return FuncValue(name, impl)
 
 
+_INT_RANGES: dict[str, tuple[int, int | None]] = {
+    **{f"int{n}": (-(2 ** (n - 1)), 2 ** (n - 1) - 1) for n in (8, 16, 32, 64, 128)},
+    **{f"uint{n}": (0, 2**n - 1) for n in (8, 16, 32, 64, 128)},
+    "uint": (0, None),
+    "byte": (0, 255),
+    "rune": (0, 0x10FFFF),
+}
+
+
+def _int_range(lo: int, hi: int | None) -> ast.Expr:
+    """`int & >=lo & <=hi` as a syntax tree: resolving it yields a fresh vertex each time."""
+    pos = ast.NO_POS
+    expr: ast.Expr = ast.BinaryExpr(
+        pos, "&", ast.Ident(pos, "int"), ast.UnaryExpr(pos, ">=", ast.IntLit(pos, lo))
+    )
+    if hi is not None:
+        expr = ast.BinaryExpr(pos, "&", expr, ast.UnaryExpr(pos, "<=", ast.IntLit(pos, hi)))
+    return expr
+
+
 PREDECLARED: dict[str, Any] = {
     "_": TOP_VALUE,
     "int": KindValue(INT),
@@ -146,26 +166,7 @@ PREDECLARED: dict[str, Any] = {
     "mod": _divider("mod", _euclid, 1),
     "quo": _divider("quo", _trunc, 0),
     "rem": _divider("rem", _trunc, 1),
-    **{
-        name: KindValue(INT)
-        for name in (
-            [
-                "int8",
-                "int16",
-                "int32",
-                "int64",
-                "int128",
-                "uint",
-                "uint8",
-                "uint16",
-                "uint32",
-                "uint64",
-                "uint128",
-                "rune",
-                "byte",
-            ]
-        )
-    },
+    **{name: _int_range(lo, hi) for name, (lo, hi) in _INT_RANGES.items()},
     "float32": KindValue(NUMBER),
     "float64": KindValue(NUMBER),
 }

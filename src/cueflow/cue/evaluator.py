@@ -1306,7 +1306,7 @@ def resolve(expr: Any, env: Env | None) -> Any:
 
         p = PREDECLARED.get(name)
         if p is not None:
-            return p
+            return temp_vertex(p, None) if isinstance(p, ast.Node) else p
         raise fail(f"reference {name!r} not found", expr.pos)
     if t is ast.SelectorExpr:
         x = resolve(expr.x, env)
