@@ -924,7 +924,9 @@ class Vertex:
                         ):
                             a.state = DONE
                             a.err = CueError(
-                                f"field {format_label(label)} not allowed", self.path(), []
+                                f"field {format_label(label)} not allowed",
+                                self.path(),
+                                [c[0].pos for c in a.conjuncts[:2] if hasattr(c[0], "pos")],
                             )
                             a.kind = 0
                             break
@@ -974,6 +976,8 @@ class Vertex:
                 and not v.pending
             ):
                 raise fail(f"undefined field: {format_label(label)}", pos)
+            if v.kind == LIST:
+                raise fail(f"invalid selector {format_label(label)}: not a struct", pos)
             raise incomplete(f"undefined field: {format_label(label)}", pos)
         if a.optional:
             raise incomplete(f"cannot reference optional field: {format_label(label)}", pos)
