@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from cueflow.cue import Context
 from cueflow.cue.std import PACKAGES, Builtin, BuiltinError
 from cueflow.cue.std.encoding_json import marshal, unmarshal
 
@@ -773,8 +774,7 @@ def test_function_missing_from_the_oracle_gives_the_documented_answer(case: Case
 
 @pytest.mark.parametrize("case", CASES, ids=ids(CASES))
 def test_evaluator_agrees_with_direct_call(case: Case) -> None:
-    cue = pytest.importorskip("cueflow.cue")
-    value = cue.Context().compile(source(case.expr)).to_python()["x"]
+    value = Context().compile(source(case.expr)).to_python()["x"]
     assert exported(value) == exported(python_answer(case))
 
 
