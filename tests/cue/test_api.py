@@ -154,3 +154,18 @@ def test_unused_import_is_an_error_only_with_a_package_clause() -> None:
     assert with_package.error is not None
     assert with_package.error.message == 'imported and not used: "strings"'
     assert ctx.compile('import "strings"\na: 1').to_python() == {"a": 1}
+
+
+def test_fill_accepts_values_and_every_python_kind() -> None:
+    ctx = cue.Context()
+    value = ctx.compile("x: {a: int}\ny: [...int]\nz?: _")
+    other = ctx.compile("q: {a: 3}").lookup("q")
+    filled = (
+        value.fill("x", other)
+        .fill("y", [1, 2])
+        .fill("z", {"f": Decimal("1.50"), "b": b"hi", "n": None, "t": True})
+    )
+    assert filled.to_json() == (
+        '{"x": {"a": 3}, "y": [1, 2], "z": {"f": 1.50, "b": "aGk=", "n": null, "t": true}}'
+    )
+    assert value.fill("x.a", "s").lookup("x.a").error is not None

@@ -15,10 +15,8 @@ from cueflow.cue.evaluator import (
     NULL,
     NUMBER,
     STRING,
-    STRUCT,
     TOP_VALUE,
     Atom,
-    Bottom,
     Env,
     FuncValue,
     KindValue,
@@ -267,8 +265,6 @@ def call_validator(v: ValidatorValue, a: Atom) -> None:
 
 __all__ = [
     "PREDECLARED",
-    "STRUCT",
-    "Bottom",
     "call",
     "call_validator",
     "package_member",

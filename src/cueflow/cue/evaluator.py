@@ -1705,10 +1705,6 @@ def python_to_expr(value: Any, pos: ast.Pos = ast.NO_POS) -> Any:
     raise TypeError(f"cannot convert {type(value).__name__} to a CUE value")
 
 
-def atom_python(a: Atom) -> Any:
-    return a.value
-
-
 def to_python(v: Vertex, *, depth: int = 0) -> Any:
     """The concrete Python value of `v` as `cue export` sees it; raises `Bottom`."""
     d = v.default_vertex()
