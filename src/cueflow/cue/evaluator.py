@@ -428,7 +428,7 @@ class Vertex:
         self.disj: list[Vertex] | None = None
         self.disj_default: list[int] = []
         self.dflag = UNMARKED
-        self.seen: set[int] | None = None
+        self.seen: dict[int, Vertex] | None = None  # holds the vertices so ids stay unique
         self.maybe_struct = False
         self.positions: list[ast.Pos] = []
 
@@ -600,10 +600,10 @@ class Vertex:
         if r is self:
             return
         if self.seen is None:
-            self.seen = set()
+            self.seen = {}
         if id(r) in self.seen:
             return
-        self.seen.add(id(r))
+        self.seen[id(r)] = r
         a = self.parent
         while a is not None:
             if a is r:
