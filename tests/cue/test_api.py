@@ -169,3 +169,11 @@ def test_fill_accepts_values_and_every_python_kind() -> None:
         '{"x": {"a": 3}, "y": [1, 2], "z": {"f": 1.50, "b": "aGk=", "n": null, "t": true}}'
     )
     assert value.fill("x.a", "s").lookup("x.a").error is not None
+
+
+def test_cue_text_keeps_types_bounds_and_open_lists() -> None:
+    value = cue.Context().compile(
+        "#D: {a: *1 | int, b?: string, ...}\nx: {c: [1, ...int], d: >0 & <10}"
+    )
+    assert value.lookup("#D").to_cue() == "{\n\ta: *1 | int\n\tb?: string\n\t...\n}"
+    assert value.lookup("x").to_cue() == "{\n\tc: [1, ...int]\n\td: >0 & <10\n}"

@@ -19,6 +19,7 @@ from cueflow.cue.evaluator import (
     format_atom,
     format_label,
     quote_string,
+    temp_vertex,
 )
 
 
@@ -121,6 +122,7 @@ def cue_text(v: Vertex, level: int = 0) -> str:
     if v.kind == LIST:
         items = [cue_text(v.arcs[i], level + 1) for i in range(len(v.arcs))]
         if v.list_len is None:
-            items.append("...")
+            types = [(e, env) for _, e, env, _ in v.elem_types if e is not None]
+            items.append("..." + (cue_text(temp_vertex(*types[-1]), level + 1) if types else ""))
         return "[" + ", ".join(items) + "]"
     return describe_vertex(v)
