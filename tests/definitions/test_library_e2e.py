@@ -1,0 +1,169 @@
+"""The Kubernetes step types run for real: one WorkflowRun through the engine, the
+providers and an emulated cluster whose workloads become ready at once.
+
+scale-deployment and restart-deployment are not in this run yet: they change
+values with `// +patchStrategy=retainKeys` tags, which the step runner does not
+hand to the kube provider so far (`ProviderContext.extras["patch_tags"]`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cueflow import clusters
+from cueflow.definitions import Catalog
+from cueflow.engine import Engine
+from cueflow.providers.registry import default_packages
+from cueflow.store.sql import SqlStore
+from cueflow.testing.fixtures import kv  # noqa: F401
+from cueflow.testing.kube_emulator import KubeEmulator, run_emulator, workloads_ready
+
+DEPLOYMENT = {
+    "apiVersion": "apps/v1",
+    "kind": "Deployment",
+    "metadata": {"name": "api", "namespace": "default"},
+    "spec": {
+        "replicas": 1,
+        "selector": {"matchLabels": {"app": "api"}},
+        "template": {
+            "metadata": {"labels": {"app": "api"}},
+            "spec": {"containers": [{"name": "api", "image": "nginx:1.27"}]},
+        },
+    },
+}
+
+STEPS: list[dict[str, Any]] = [
+    {"name": "ns", "type": "create-namespace", "properties": {"name": "team-a"}},
+    {"name": "web", "type": "apply-deployment", "properties": {"image": "nginx", "replicas": 2}},
+    {"name": "api", "type": "apply-object", "properties": {"value": DEPLOYMENT}},
+    {"name": "rollout", "type": "wait-for-rollout", "properties": {"name": "web"}},
+    {
+        "name": "ready",
+        "type": "wait-for-object",
+        "properties": {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": "api",
+            "fields": {"readyReplicas": 1},
+        },
+    },
+    {
+        "name": "settings",
+        "type": "export2config",
+        "properties": {"configName": "settings", "data": {"level": "info"}},
+    },
+    {
+        "name": "copy",
+        "type": "copy-configmap",
+        "properties": {"name": "settings", "to": {"clusters": ["local"], "namespace": "team-a"}},
+    },
+    {
+        "name": "read",
+        "type": "read-object",
+        "properties": {"apiVersion": "v1", "kind": "ConfigMap", "name": "settings"},
+        "outputs": [{"name": "level", "valueFrom": "output.$returns.value.data.level"}],
+    },
+    {
+        "name": "patch",
+        "type": "patch-object",
+        "properties": {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "name": "settings",
+            "patch": {"data": {"extra": "yes"}},
+        },
+    },
+    {
+        "name": "pods",
+        "type": "list-objects",
+        "properties": {"apiVersion": "apps/v1", "kind": "Deployment"},
+        "outputs": [{"name": "deployments", "valueFrom": "names"}],
+    },
+    {
+        "name": "job",
+        "type": "run-job",
+        "properties": {"name": "migrate", "image": "busybox", "command": ["true"]},
+    },
+    {
+        "name": "secret",
+        "type": "export2secret",
+        "properties": {"secretName": "token", "data": {"token": "abc"}},
+    },
+    {"name": "drop", "type": "delete-object",
+     "properties": {"apiVersion": "v1", "kind": "Secret", "name": "token"}},
+    {"name": "drop-again", "type": "delete-object",
+     "properties": {"apiVersion": "v1", "kind": "Secret", "name": "token"}},
+]  # fmt: skip
+
+
+class _Templates:
+    """The engine's view of the catalog: a template text per type name."""
+
+    def __init__(self) -> None:
+        self.catalog = Catalog()
+
+    def get(self, type_name: str, namespace: str) -> str | None:
+        definition = self.catalog.get(type_name)
+        return definition.template if definition else None
+
+
+@pytest.fixture
+async def ready_cluster() -> AsyncIterator[KubeEmulator]:
+    async with run_emulator(controllers=(workloads_ready,)) as api:
+        yield api
+
+
+async def test_kubernetes_step_types_run_against_a_cluster(
+    ready_cluster: KubeEmulator,
+    kv: SqlStore,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    await clusters.add_cluster(kv, "local", ready_cluster.write_kubeconfig(tmp_path / "k.yaml"))
+    registry = clusters.ClusterRegistry(kv)
+    engine = Engine(
+        kv,
+        default_packages(kv=kv),
+        _Templates(),
+        clusters=registry,
+        secrets=clusters.SecretResolver(registry, None),
+    )
+    await engine.start()
+    try:
+        await engine.apply(
+            {
+                "apiVersion": "core.oam.dev/v1alpha1",
+                "kind": "WorkflowRun",
+                "metadata": {"name": "library", "namespace": "default"},
+                "spec": {"workflowSpec": {"steps": STEPS}},
+            }
+        )
+        record = await engine.wait("default", "library", timeout=120)
+    finally:
+        await engine.stop()
+        await registry.close()
+    status = record.doc["status"]
+    phases = {step["name"]: step["phase"] for step in status["steps"]}
+    assert status["status"] == "succeeded", [
+        (s["name"], s["phase"], s.get("reason"), s.get("message")) for s in status["steps"]
+    ]
+    assert set(phases.values()) == {"succeeded"}
+    variables = record.doc["cueflowState"]["context"]["vars"]
+    assert variables["level"] == "info"
+    assert sorted(variables["deployments"]) == ["api", "web"]
+    api = next(
+        d
+        for d in ready_cluster.objects_of("apps/v1", "Deployment")
+        if d["metadata"]["name"] == "api"
+    )
+    assert api["metadata"]["labels"]["workflowrun.oam.dev/name"] == "library"
+    maps = {(m["metadata"]["namespace"], m["metadata"]["name"]): m for m in
+            ready_cluster.objects_of("v1", "ConfigMap")}  # fmt: skip
+    assert maps[("team-a", "settings")]["data"] == {"level": "info"}
+    assert maps[("default", "settings")]["data"] == {"level": "info", "extra": "yes"}
+    assert ready_cluster.objects_of("v1", "Secret") == []
+    assert [j["metadata"]["name"] for j in ready_cluster.objects_of("batch/v1", "Job")] == [
+        "migrate"
+    ]
