@@ -177,3 +177,11 @@ def test_cue_text_keeps_types_bounds_and_open_lists() -> None:
     )
     assert value.lookup("#D").to_cue() == "{\n\ta: *1 | int\n\tb?: string\n\t...\n}"
     assert value.lookup("x").to_cue() == "{\n\tc: [1, ...int]\n\td: >0 & <10\n}"
+
+
+def test_top_level_names_resolve_to_fields_a_fill_adds() -> None:
+    template = cue.Context().compile('name: "web-\\(context.stage)"\n"q": 1\nr: q')
+    assert not template.lookup("name").is_concrete()
+    assert template.fill("context", {"stage": "prod"}).lookup("name").to_python() == "web-prod"
+    # a quoted label is never an identifier, whoever declares the field
+    assert template.fill("q", 1).lookup("r").error is not None

@@ -290,7 +290,11 @@ class Value:
     # -- building ---------------------------------------------------------------
 
     def fill(self, path: str | list[str | int], value: Any) -> Value:
-        """A new value with `value` (Python data or a Value) unified at `path` below this one."""
+        """A new value with `value` (Python data or a Value) unified at `path` below this one.
+
+        Top-level names the compiled file does not declare resolve to fields a fill
+        adds, so a template can read `context` that is filled in later.
+        """
         labels = [*self._labels, *(_parse_path(path) if isinstance(path, str) else path)]
         expr: Any = python_to_expr(value)
         for lab in reversed(labels):

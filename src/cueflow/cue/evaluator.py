@@ -310,8 +310,11 @@ def decl_map(lit: ast.StructLit) -> dict[str, tuple[str, Any]]:
         if isinstance(d, ast.Field):
             if isinstance(d.label, ast.Label):
                 name = d.label.name
-                if not d.label.quoted:  # a quoted label is not an identifier
-                    names.setdefault(name, ("field", name))
+                if not d.label.quoted:
+                    if names.get(name, QUOTED)[0] == "quoted":
+                        names[name] = ("field", name)
+                else:  # a quoted label is not an identifier
+                    names.setdefault(name, QUOTED)
                 if d.alias:
                     names[d.alias] = ("field", name)
             elif d.alias:
@@ -333,6 +336,9 @@ def decl_map(lit: ast.StructLit) -> dict[str, tuple[str, Any]]:
     _DECL_CACHE[id(lit)] = (lit, names)
     return names
 
+
+# The decl_map entry of a name that only a quoted label spells: not referable.
+QUOTED = ("quoted", None)
 
 # The decl_map key under which a struct literal's declaration error is kept.
 LET_ERROR = " error"
@@ -1254,6 +1260,13 @@ def _find(name: str, env: Env | None) -> Any:
     while e is not None:
         if e.decls is not None:
             hit = e.decls.get(name)
+            if hit is QUOTED:
+                hit = None
+            elif hit is None and e.vertex is not None and e.vertex.parent is None:
+                # top level: fields that other conjuncts (fills, other files) declare
+                a = e.vertex.arcs.get(name)
+                if a is not None and type(name) is str:
+                    return a
             if hit is not None:
                 kind, what = hit
                 v = e.vertex
