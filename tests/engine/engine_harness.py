@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
 
 from cueflow.engine import DataScope, Engine, EngineSettings, ManualClock, StepInvocation
-from cueflow.model import StepBase, StepPhase, StepReason
+from cueflow.model import StepBase, StepPhase, StepReason, parse_duration
 from cueflow.model.variables import write_variable
 from cueflow.providers import builtin
 from cueflow.providers.base import ProviderPackage
@@ -57,9 +58,12 @@ class Stub:
             inv.operation.terminated = True
         elif kind == "suspend":
             duration = inv.parameter.get("duration")
-            if duration:
-                inv.store.setdefault(f"{status.id}.resumeTimeStamp", "2999-01-01T00:00:00+00:00")
             resumed = inv.previous is not None and inv.previous.phase == StepPhase.RUNNING
+            if duration:  # resumes by itself once the duration has passed
+                key = f"{status.id}.resumeTimeStamp"
+                due = inv.now() + parse_duration(duration)
+                resume_at = datetime.fromisoformat(inv.store.setdefault(key, due.isoformat()))
+                resumed = inv.now() > resume_at
             if not resumed:
                 inv.actions.suspend()
         elif kind == "running":

@@ -230,3 +230,61 @@ async def test_depends_on_between_sub_steps(harness):
     harness.ready.add("step2")
     status = await until_done(harness, 1)
     assert status["status"] == "succeeded"
+
+
+@needs_cue
+async def test_if_in_groups_and_a_timed_out_second_group(harness):
+    """#22."""
+    subs = [
+        s("sub1", dependsOn=["sub2"], **{"if": "status.sub2.timeout"}),
+        s(
+            "sub2",
+            "suspend",
+            properties={"duration": "1s"},
+            inputs=[{"from": "context.mycontext.c[0]"}],
+            outputs=[
+                {"name": "suspend-output", "valueFrom": "context.name"},
+                {"name": "suspend-custom-output", "valueFrom": "context.mycontext.a"},
+            ],
+            **{
+                "if": 'inputs["context.mycontext.c[0]"] == "hello" && context.mycontext.c[1] == "world"'
+            },
+        ),
+        s(
+            "sub3",
+            dependsOn=["sub1"],
+            inputs=[{"from": "suspend-output"}],
+            **{"if": 'status.sub1.timeout || inputs["suspend-output"] == "app"'},
+        ),
+    ]
+    steps = [
+        group(
+            "group",
+            subs,
+            inputs=[{"from": "context.mycontext.c[1]"}],
+            **{"if": "context.mycontext.b == 2"},
+        ),
+        s("step2", **{"if": "status.group.failed"}),
+        s("step3"),
+        group("group2", [s("group2-sub", "suspend", timeout="1s")]),
+    ]
+    status = await harness.start(
+        steps, context={"mycontext": {"a": 1, "b": 2, "c": ["hello", "world"]}}
+    )
+    assert status["status"] == "suspending" and set(harness.runs) == {"sub2"}
+    await harness.advance(1.5)
+    status = await harness.status()
+    assert status["status"] == "executing"
+    assert "sub1" not in harness.runs and "sub3" in harness.runs
+    assert phases(status)["sub1"] == ("skipped", "Skip")
+    harness.ready.add("sub3")
+    await harness.advance(1)
+    assert "step2" not in harness.runs and "step3" in harness.runs
+    harness.ready.add("step3")
+    await harness.advance(1)
+    status = await harness.status()
+    assert status["status"] == "suspending"
+    await harness.advance(2)
+    status = await harness.status()
+    assert status["status"] == "failed"
+    assert phases(status)["group2-sub"] == ("failed", "Timeout")
