@@ -6,6 +6,8 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cueflow.cue import numbers
 from cueflow.cue.std import PACKAGES, Builtin, BuiltinError
@@ -503,3 +505,58 @@ def test_float_arithmetic_uses_34_digits() -> None:
 def test_bad_number_literal(literal: str) -> None:
     with pytest.raises(ValueError):
         numbers.parse_number_literal(literal)
+
+
+# ---- round trips ---------------------------------------------------------------------
+
+# U+2028 is left out: go-yaml (and so CUE) writes it raw, and YAML readers fold it.
+_TEXT = st.text(
+    alphabet=st.sampled_from(
+        list("ab yz09:#-'\"\\\n\t\r,{}[]&*!|>%@`?.~=<+_éß\u00a0\u0085\U0001f600\x01")
+    ),
+    max_size=40,
+)
+_NUMBERS = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: not d.is_zero()
+    ),
+)
+_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), _NUMBERS, _TEXT, st.binary(max_size=8)),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(_TEXT, children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal values, numbers by spelling (1.50 stays 1.50; a float spelled 1 reads back as 1)."""
+    if isinstance(a, D) or isinstance(b, D):
+        numeric = all(isinstance(x, int | D) and not isinstance(x, bool) for x in (a, b))
+        return numeric and numbers.format_number(a) == numbers.format_number(b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return list(a) == list(b) and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(_same, a, b))
+    return type(a) is type(b) and a == b
+
+
+@settings(max_examples=100, deadline=None)
+@given(_VALUES)
+def test_yaml_marshal_reads_back_as_the_same_value(value: Any) -> None:
+    assert _same(call("yaml.Unmarshal", call("yaml.Marshal", value)), value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_VALUES.filter(lambda v: not _has_bytes(v)))
+def test_json_marshal_reads_back_as_the_same_value(value: Any) -> None:
+    assert _same(call("json.Unmarshal", call("json.Marshal", value)), value)
+
+
+def _has_bytes(value: Any) -> bool:
+    if isinstance(value, bytes):
+        return True
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return any(_has_bytes(item) for item in items)

@@ -151,7 +151,7 @@ def parse_number_literal(text: str) -> int | Decimal:
         return sign * int(scaled)
     if any(c in body for c in ".eE"):
         value = Decimal(body.replace("_", ""))
-        return -value if sign < 0 else value
+        return value.copy_negate() if sign < 0 else value
     if len(body) > 1 and body.startswith("0"):
         raise ValueError("illegal leading zero")
     return sign * int(body.replace("_", ""))

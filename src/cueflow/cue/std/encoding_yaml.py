@@ -238,10 +238,11 @@ def _literal(s: str, indent: int) -> str:
 def scalar_text(s: str, indent: int, column: int, key: bool = False) -> str:
     """A string as a YAML scalar starting at `column`; continuation lines at `indent`.
 
-    A key never becomes a literal block (go-yaml would write a complex `? ` key);
-    it is double-quoted instead.
+    A key with a line break is double-quoted (go-yaml would write a complex `? ` key).
     """
     if s in _LEGACY or _CUE_QUOTED.fullmatch(s) or resolves_to_non_string(s):
+        return _double_quoted(s, indent, column)
+    if key and _BREAKS.intersection(s):
         return _double_quoted(s, indent, column)
     plain, single, block = _analyze(s)
     if "\n" in s:

@@ -53,9 +53,9 @@ def _cbrt(x: Decimal) -> Decimal:
         return x
     wide = numbers.CONTEXT.copy()
     wide.prec += 10
-    root = wide.power(abs(x), wide.divide(Decimal(1), Decimal(3)))
+    root = wide.power(x.copy_abs(), wide.divide(Decimal(1), Decimal(3)))
     rounded = root.to_integral_value()
-    if rounded**3 == abs(x):
+    if rounded**3 == x.copy_abs():
         root = rounded
     return numbers.CONTEXT.plus(root.copy_sign(x))
 
@@ -189,7 +189,7 @@ MEMBERS = package(
         ("Round", _rounded(decimal.ROUND_HALF_UP), "number", "int"),
         ("RoundToEven", _rounded(decimal.ROUND_HALF_EVEN), "number", "int"),
         ("MultipleOf", multiple_of, "number number", "bool"),
-        ("Abs", _decimal(abs), "number", "number"),
+        ("Abs", _decimal(numbers.CONTEXT.abs), "number", "number"),
         ("Cbrt", _decimal(_cbrt), "number", "number"),
         (
             "Copysign",
@@ -199,7 +199,9 @@ MEMBERS = package(
         ),
         (
             "Dim",
-            lambda x, y: decimal_result(max(Decimal(x) - Decimal(y), Decimal(0))),
+            lambda x, y: decimal_result(
+                max(numbers.CONTEXT.subtract(Decimal(x), Decimal(y)), Decimal(0))
+            ),
             "number number",
             "number",
         ),

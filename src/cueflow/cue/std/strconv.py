@@ -6,6 +6,7 @@ an IEEE double as in Go, so `ParseFloat("0.1", 64)` is the double nearest 0.1.
 
 from __future__ import annotations
 
+import decimal
 import math
 import re
 import struct
@@ -17,6 +18,8 @@ from cueflow.cue.std.base import BuiltinError, kind_of, package
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _PREFIX_BASES = {"0b": 2, "0o": 8, "0x": 16}
+# Wide enough for every digit of any double, so rounding happens only where asked.
+_EXACT = decimal.Context(prec=2000, Emax=100_000, Emin=-100_000)
 
 
 def format_int(i: int, base: int) -> str:
@@ -187,8 +190,8 @@ def _digits(value: float, fmt: str, prec: int) -> tuple[str, int]:
         quantum = (
             Decimal(1).scaleb(exact.adjusted() - places + 1) if places else Decimal(1).scaleb(-prec)
         )
-        exact = exact.quantize(quantum, rounding=ROUND_HALF_EVEN)
-    _, digit_tuple, exponent = exact.normalize().as_tuple()
+        exact = exact.quantize(quantum, rounding=ROUND_HALF_EVEN, context=_EXACT)
+    _, digit_tuple, exponent = exact.normalize(_EXACT).as_tuple()
     assert isinstance(exponent, int)
     digits = "".join(map(str, digit_tuple)).rstrip("0")
     if not digits:
