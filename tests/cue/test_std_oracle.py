@@ -19,8 +19,6 @@ from cueflow.cue import Context
 from cueflow.cue.std import PACKAGES, Builtin, BuiltinError
 from cueflow.cue.std.encoding_json import marshal, unmarshal
 
-pytestmark = pytest.mark.oracle
-
 SAME = object()
 MISSING = object()
 
@@ -755,6 +753,7 @@ def oracle_answers(cue_oracle: Any) -> dict[str, Any]:
     return {case.expr: answers[f"c{i}"] for i, case in enumerate(ORACLE_CASES)}
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("case", ORACLE_CASES, ids=ids(ORACLE_CASES))
 def test_direct_call_agrees_with_real_cue(case: Case, oracle_answers: dict[str, Any]) -> None:
     oracle = oracle_answers[case.expr]
@@ -858,6 +857,7 @@ def oracle_failures(cue_oracle: Any) -> dict[str, str]:
     return {failure.expr: by_line.get(len(imports) + i + 1, "") for i, failure in enumerate(ERRORS)}
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("failure", ERRORS, ids=[f.expr[:40] for f in ERRORS])
 def test_failing_call_fails_in_both(failure: Failure, oracle_failures: dict[str, str]) -> None:
     reported = oracle_failures[failure.expr]
