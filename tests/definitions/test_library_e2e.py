@@ -99,6 +99,34 @@ STEPS: list[dict[str, Any]] = [
 ]  # fmt: skip
 
 
+MORE_STEPS: list[dict[str, Any]] = [
+    {"name": "both", "type": "apply-to-clusters",
+     "properties": {"clusters": ["", "local"], "value": DEPLOYMENT}},
+    {"name": "objects", "type": "apply-objects", "properties": {"objects": [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "tls", "labels": {"a": "b"}},
+         "stringData": {"crt": "x"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c1", "labels": {"a": "b"}}},
+    ]}},
+    {"name": "copy", "type": "copy-secret",
+     "properties": {"name": "tls", "to": {"clusters": ["local"], "name": "tls-copy"}}},
+    {"name": "prune", "type": "delete-objects",
+     "properties": {"apiVersion": "v1", "kind": "ConfigMap", "matchingLabels": {"a": "b"}}},
+    {"name": "save", "type": "create-config",
+     "properties": {"name": "db", "config": {"host": "db.local", "port": 5432}}},
+    {"name": "load", "type": "read-config", "properties": {"name": "db"},
+     "outputs": [{"name": "port", "valueFrom": "output.$returns.config.port"}]},
+    {"name": "forget", "type": "delete-config", "properties": {"name": "db"}},
+    {"name": "job", "type": "apply-job", "properties": {"value": {
+        "apiVersion": "batch/v1", "kind": "Job",
+        "metadata": {"name": "once", "namespace": "default", "labels": {"run": "x"}},
+        "spec": {"template": {"spec": {"restartPolicy": "Never",
+                                       "containers": [{"name": "c", "image": "busybox"}]}}},
+    }}},
+    {"name": "scan", "type": "image-scan", "properties": {"image": "nginx:1.27", "name": "scan"}},
+    {"name": "clean", "type": "clean-jobs", "properties": {"labelselector": {"run": "x"}}},
+]  # fmt: skip
+
+
 class _Templates:
     """The engine's view of the catalog: a template text per type name."""
 
@@ -116,16 +144,15 @@ async def ready_cluster() -> AsyncIterator[KubeEmulator]:
         yield api
 
 
-async def test_kubernetes_step_types_run_against_a_cluster(
-    ready_cluster: KubeEmulator,
-    kv: SqlStore,  # noqa: F811
-    tmp_path: Path,
-) -> None:
-    await clusters.add_cluster(kv, "local", ready_cluster.write_kubeconfig(tmp_path / "k.yaml"))
-    registry = clusters.ClusterRegistry(kv)
+async def _run(
+    cluster: KubeEmulator, store: SqlStore, tmp_path: Path, steps: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """Run the steps as one WorkflowRun; return the stored run after it finished."""
+    await clusters.add_cluster(store, "local", cluster.write_kubeconfig(tmp_path / "k.yaml"))
+    registry = clusters.ClusterRegistry(store)
     engine = Engine(
-        kv,
-        default_packages(kv=kv),
+        store,
+        default_packages(kv=store),
         _Templates(),
         clusters=registry,
         secrets=clusters.SecretResolver(registry, None),
@@ -137,7 +164,7 @@ async def test_kubernetes_step_types_run_against_a_cluster(
                 "apiVersion": "core.oam.dev/v1alpha1",
                 "kind": "WorkflowRun",
                 "metadata": {"name": "library", "namespace": "default"},
-                "spec": {"workflowSpec": {"steps": STEPS}},
+                "spec": {"workflowSpec": {"steps": steps}},
             }
         )
         record = await engine.wait("default", "library", timeout=120)
@@ -145,12 +172,19 @@ async def test_kubernetes_step_types_run_against_a_cluster(
         await engine.stop()
         await registry.close()
     status = record.doc["status"]
-    phases = {step["name"]: step["phase"] for step in status["steps"]}
-    assert status["status"] == "succeeded", [
-        (s["name"], s["phase"], s.get("reason"), s.get("message")) for s in status["steps"]
-    ]
-    assert set(phases.values()) == {"succeeded"}
-    variables = record.doc["cueflowState"]["context"]["vars"]
+    outcome = [(s["name"], s["phase"], s.get("reason"), s.get("message")) for s in status["steps"]]
+    assert status["status"] == "succeeded", outcome
+    return record.doc
+
+
+async def test_kubernetes_step_types_run_against_a_cluster(
+    ready_cluster: KubeEmulator,
+    kv: SqlStore,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    doc = await _run(ready_cluster, kv, tmp_path, STEPS)
+    assert {step["phase"] for step in doc["status"]["steps"]} == {"succeeded"}
+    variables = doc["cueflowState"]["context"]["vars"]
     assert variables["level"] == "info"
     assert sorted(variables["deployments"]) == ["api", "web"]
     api = next(
@@ -167,3 +201,21 @@ async def test_kubernetes_step_types_run_against_a_cluster(
     assert [j["metadata"]["name"] for j in ready_cluster.objects_of("batch/v1", "Job")] == [
         "migrate"
     ]
+
+
+async def test_multi_cluster_config_and_job_step_types_run_against_a_cluster(
+    ready_cluster: KubeEmulator,
+    kv: SqlStore,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    doc = await _run(ready_cluster, kv, tmp_path, MORE_STEPS)
+    assert doc["cueflowState"]["context"]["vars"]["port"] == 5432
+    secrets = {s["metadata"]["name"] for s in ready_cluster.objects_of("v1", "Secret")}
+    assert {"tls", "tls-copy"} <= secrets
+    assert "db" not in secrets  # the config was deleted again
+    assert ready_cluster.objects_of("v1", "ConfigMap") == []
+    jobs = [j["metadata"]["name"] for j in ready_cluster.objects_of("batch/v1", "Job")]
+    assert jobs == ["scan"]  # "once" was cleaned up by its label
+    scan = ready_cluster.objects_of("batch/v1", "Job")[0]
+    args = scan["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert args[-1] == "nginx:1.27"

@@ -373,3 +373,19 @@ def test_outcome_follows_the_provider_results(
     assert _expected_in(real, expected), real
     ours = engine.compile(_source(name, parameters, returns), filename=f"{name}.cue")
     assert dict(zip(expected, ours.eval_expr(expr).to_python(), strict=True)) == real
+
+
+@pytest.mark.parametrize(
+    ("parameters", "labels"),
+    [
+        ({}, {"workflow.oam.dev/name": "release-42"}),
+        ({"labelselector": {"app": "x"}}, {"app": "x"}),
+    ],
+)
+def test_clean_jobs_selects_by_the_given_labels_only(
+    cue_oracle, vela_stubs, engine, parameters, labels
+):
+    expr = "cleanJobs.$params.filter.matchingLabels"
+    assert _export(cue_oracle, vela_stubs, "clean-jobs", expr, "", parameters) == labels
+    ours = engine.compile(_source("clean-jobs", parameters), filename="clean-jobs.cue")
+    assert ours.lookup(expr).to_python() == labels
