@@ -170,6 +170,7 @@ ERRORS = {
     "conflict-in-hidden-field": ("_p: {a: 1 & 2}\nv: _p.a == _|_", "_p.a", False),
     "sized-int-bound": ("a: int8 & 128", "a", False),
     "unsigned-bound": ("a: [...uint] & [1, -1]", "a.1", False),
+    "close-of-scalar": ("a: close(5)", "a", False),
     "empty-disjunction": ("#S: close({v: string}) | close({r: int})\nc: #S & {o: 1}", "c", False),
 }
 

@@ -586,7 +586,10 @@ class Vertex:
         elif t is ast.CallExpr and _is_close(expr, env):
             if len(expr.args) != 1:
                 raise fail("close: expected 1 argument", expr.pos)
-            self._process(expr.args[0], env, Group(True, False), key)
+            arg = expr.args[0]
+            if type(arg) in _LITERALS or type(arg) is ast.ListLit:
+                raise fail("cannot use a non-struct value as argument to close", arg.pos)
+            self._process(arg, env, Group(True, False), key)
         elif t is ast.Ident or t is ast.SelectorExpr or t is ast.IndexExpr:
             r = resolve(expr, env)
             if type(r) is Vertex:
