@@ -185,3 +185,14 @@ def test_top_level_names_resolve_to_fields_a_fill_adds() -> None:
     assert template.fill("context", {"stage": "prod"}).lookup("name").to_python() == "web-prod"
     # a quoted label is never an identifier, whoever declares the field
     assert template.fill("q", 1).lookup("r").error is not None
+
+
+def test_fill_through_a_missing_field_creates_it() -> None:
+    value = cue.Context().compile("a: {b: 1}")
+    missing = value.lookup("a.c.d")
+    assert not missing.exists()
+    filled = missing.fill("e", 2)
+    assert filled.path == "a.c.d"
+    assert filled.to_python() == {"e": 2}
+    broken = cue.Context().compile("a: {")
+    assert broken.fill("a", 1).error is broken.error

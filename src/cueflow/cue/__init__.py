@@ -210,12 +210,19 @@ class Value:
         self._missing = False
 
     @classmethod
-    def _failed(cls, ctx: Context, err: CueError, labels: tuple[str | int, ...] = ()) -> Value:
+    def _failed(
+        cls,
+        ctx: Context,
+        err: CueError,
+        labels: tuple[str | int, ...] = (),
+        root: Vertex | None = None,
+    ) -> Value:
+        """A value standing for an error; with `root`, `fill` still works at its path."""
         v = Vertex()
         v.err = err
         v.state = 2
         v.kind = 0
-        value = cls(ctx, v, v, labels)
+        value = cls(ctx, v, root or v, labels)
         value._missing = True
         return value
 
@@ -232,22 +239,22 @@ class Value:
     def lookup(self, path: str | list[str | int]) -> Value:
         """The value at a selector path; a missing field gives a value whose `exists()` is false."""
         labels = _parse_path(path) if isinstance(path, str) else list(path)
+        if self._missing:
+            return Value._failed(self._ctx, self._vertex.err, (*self._labels, *labels), self._root)  # type: ignore[arg-type]
         v = self._vertex
         done = self._labels
         for lab in labels:
             done = (*done, lab)
-            if self._missing:
-                return self
             try:
                 d = v.default_vertex()
             except Bottom as b:
-                return Value._failed(self._ctx, b.err, done)
+                return Value._failed(self._ctx, b.err, (*self._labels, *labels), self._root)
             a = d.arcs.get(lab)
             if a is None:
                 err = d.err or CueError(
                     f"field not found: {format_label(lab)}", _path_text(done), [], True
                 )
-                return Value._failed(self._ctx, err, done)
+                return Value._failed(self._ctx, err, (*self._labels, *labels), self._root)
             v = a
         return Value(self._ctx, v, self._root, done)
 
@@ -295,6 +302,8 @@ class Value:
         Top-level names the compiled file does not declare resolve to fields a fill
         adds, so a template can read `context` that is filled in later.
         """
+        if self._missing and self._root is self._vertex:
+            return self  # a value that failed to compile stays failed
         labels = [*self._labels, *(_parse_path(path) if isinstance(path, str) else path)]
         expr: Any = python_to_expr(value)
         for lab in reversed(labels):
