@@ -191,6 +191,7 @@ def test_fill_through_a_missing_field_creates_it() -> None:
     value = cue.Context().compile("a: {b: 1}")
     missing = value.lookup("a.c.d")
     assert not missing.exists()
+    assert missing.kind() == "bottom"
     filled = missing.fill("e", 2)
     assert filled.path == "a.c.d"
     assert filled.to_python() == {"e": 2}

@@ -383,7 +383,7 @@ class Value:
             d = self._vertex.default_vertex()
         except Bottom as b:
             return "top" if b.err.incomplete else "bottom"
-        if d.err is not None and not d.err.incomplete:
+        if (d.err is not None and not d.err.incomplete) or d.kind == 0:
             return "bottom"
         if d.disj is not None:
             return kind_name(d.kind)
