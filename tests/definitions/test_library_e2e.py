@@ -3,9 +3,7 @@ providers and an emulated cluster whose workloads become ready at once.
 
 scale-deployment and restart-deployment are not in this run yet: they change
 values with `// +patchStrategy=retainKeys` tags, which the step runner does not
-hand to the kube provider so far (`ProviderContext.extras["patch_tags"]`). Nor
-are the types that decode Secret values (`util.#ConvertString`): the step runner
-passes bytes to providers as UTF-8 text where the util provider expects base64."""
+hand to the kube provider so far (`ProviderContext.extras["patch_tags"]`)."""
 
 from __future__ import annotations
 
@@ -129,6 +127,13 @@ MORE_STEPS: list[dict[str, Any]] = [
     {"name": "cli", "type": "vela-cli", "properties": {"command": ["vela", "version"]}},
     {"name": "addon", "type": "addon-operation", "properties": {"addonName": "fluxcd"}},
     {"name": "script", "type": "run-script", "properties": {"script": "echo hi", "name": "sh"}},
+    # The emulator keeps stringData as it is, so the connection Secret carries data.
+    {"name": "db", "type": "apply-object", "properties": {"value": {
+        "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-conn"},
+        "data": {"DB_HOST": "ZGI=", "DB_PORT": "MzMwNg==", "DB_NAME": "YXBw", "DB_USER": "dQ==",
+                 "DB_PASSWORD": "cA=="}}}},
+    {"name": "jdbc", "type": "generate-jdbc-connection", "properties": {"name": "db-conn"},
+     "outputs": [{"name": "env", "valueFrom": "env"}]},
 ]  # fmt: skip
 
 
@@ -235,6 +240,12 @@ async def test_multi_cluster_config_and_job_step_types_run_against_a_cluster(
     )
     args = scan["spec"]["template"]["spec"]["containers"][0]["args"]
     assert args[-1] == "nginx:1.27"
+    env = doc["cueflowState"]["context"]["vars"]["env"]
+    assert env == [
+        {"name": "url", "value": "jdbc:mysql://db:3306/app?characterEncoding=utf8&useSSL=false"},
+        {"name": "username", "value": "u"},
+        {"name": "password", "value": "p"},
+    ]
 
 
 def _step_id(doc: dict[str, Any], name: str) -> str:

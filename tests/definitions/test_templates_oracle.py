@@ -321,7 +321,7 @@ OUTCOMES = [
     (
         "webhook",
         None,
-        'secret: convert: $returns: str: "http://hook"\n'
+        'secret: read: $returns: value: data: "release-url": "aHR0cDovL2hvb2s="\n'
         'attempt0: $returns: {statusCode: 503, body: ""}\n'
         'attempt1: $returns: {statusCode: 502, body: ""}\n'
         'attempt2: $returns: {statusCode: 404, body: ""}',
@@ -336,7 +336,7 @@ OUTCOMES = [
     (
         "send-email",
         None,
-        'secret: convert: $returns: str: "pw"',
+        'secret: read: $returns: value: data: password: "cHc="',
         {"send": {"from": {"password": "pw", "port": 587}}},
     ),
     (
