@@ -24,6 +24,7 @@ import yaml
 from cueflow.cue import ast
 from cueflow.cue.errors import CueError
 from cueflow.cue.parser import parse_file
+from cueflow.definitions.schema import Schema, parameter_schema
 
 __all__ = ["Catalog", "Definition", "DefinitionError", "parse_definition"]
 
@@ -51,10 +52,8 @@ class Definition:
     example: dict[str, Any] | None = None
     """Sample `properties` for a step of this type (from `examples.yaml`)."""
 
-    def parameters(self) -> dict[str, Any]:
+    def parameters(self) -> Schema:
         """The `parameter` block as a JSON-schema-like dict (see `cueflow.definitions.schema`)."""
-        from cueflow.definitions.schema import parameter_schema
-
         return parameter_schema(self.template, filename=str(self.path or self.name))
 
 

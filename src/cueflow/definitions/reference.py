@@ -14,7 +14,13 @@ import yaml
 from cueflow.definitions.catalog import Catalog, Definition
 from cueflow.definitions.schema import Schema
 
-__all__ = ["list_definitions", "parameter_rows", "render_index", "render_reference"]
+__all__ = [
+    "list_definitions",
+    "parameter_rows",
+    "render_index",
+    "render_reference",
+    "type_text",
+]
 
 
 def list_definitions(catalog: Catalog | None = None) -> list[dict[str, Any]]:
