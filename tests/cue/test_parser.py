@@ -24,7 +24,7 @@ SNIPPETS = next(
         path
         for path in (
             REPO / ".cache" / "cue-oracle" / "snippets",
-            Path("/work/shared/tools/cue-oracle/snippets"),
+            REPO.parent / "shared" / "tools" / "cue-oracle" / "snippets",
         )
         if path.is_dir()
     ),

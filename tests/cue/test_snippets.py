@@ -15,9 +15,11 @@ import pytest
 
 from cueflow import cue
 
-SNIPPETS = Path("/work/shared/tools/cue-oracle/snippets")
+REPO = Path(__file__).resolve().parents[2]
+# The copy scripts/install-oracle.sh makes, else the shared original beside the repo.
+SNIPPETS = REPO / ".cache" / "cue-oracle" / "snippets"
 if not SNIPPETS.is_dir():
-    SNIPPETS = Path(__file__).resolve().parents[2] / ".cache" / "cue-oracle" / "snippets"
+    SNIPPETS = REPO.parent / "shared" / "tools" / "cue-oracle" / "snippets"
 
 
 def _expected() -> dict[str, dict[str, Any]]:
