@@ -58,10 +58,19 @@ EXTRA_KINDS = (
 """Custom resources some steps and examples work with (their CRDs, as a cluster would have)."""
 
 
+UNPULLABLE = "does-not-exist"
+"""Deployments whose image names contain this never get ready pods (an image pull error)."""
+
+
 def cluster_controllers(info: KindInfo, obj: dict[str, Any]) -> None:
-    """Stand-ins for the controllers of a real cluster: workloads get ready, Jobs complete
-    (see `workloads_ready`), Pods succeed, image pull jobs finish, Applications run."""
+    """Stand-ins for the controllers of a real cluster: workloads get ready (not with an
+    UNPULLABLE image), Jobs complete, Pods succeed, image pull jobs finish, Applications run."""
     workloads_ready(info, obj)
+    if info.kind == "Deployment" and any(
+        UNPULLABLE in c.get("image", "")
+        for c in obj["spec"].get("template", {}).get("spec", {}).get("containers", [])
+    ):
+        obj["status"].update(readyReplicas=0, availableReplicas=0)
     generation = obj["metadata"].get("generation", 1)
     if (info.group, info.kind) == ("", "Pod"):
         obj["status"] = {"phase": "Succeeded"}
