@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -57,3 +58,24 @@ def test_directive_text_inside_a_template_is_kept(layout: Any) -> None:
     [definition] = model.load_documents(
         layout.definition("say", template, namespace="vela-system"), "say.yaml")
     assert '"{{ kept }} " + parameter.text' in definition.template
+
+
+@pytest.mark.xfail(strict=True, reason="model: a kubectl List is an unknown kind")
+def test_kubectl_list_output_gives_its_items(layout: Any) -> None:
+    listed = {
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": [
+            {"apiVersion": "core.oam.dev/v1beta1", "kind": "WorkflowStepDefinition",
+             "metadata": {"name": name, "namespace": "vela-system", "resourceVersion": "7"},
+             "spec": {"schematic": {"cue": {"template": TEMPLATE}}},
+             "status": {"latestRevision": {"name": f"{name}-v1", "revision": 1}}}
+            for name in ("say", "shout")
+        ],
+        "metadata": {"resourceVersion": ""},
+    }
+    loaded = model.load_documents(json.dumps(listed, indent=2), "export.yaml")
+    assert [(obj.kind, obj.metadata.name) for obj in loaded] == [
+        ("WorkflowStepDefinition", "say"), ("WorkflowStepDefinition", "shout")]
+    with pytest.raises(model.ModelError, match=r"^export\.yaml:\d+: .*unknown kind 'Thing'"):
+        model.load_documents(json.dumps({**listed, "items": [{"kind": "Thing"}]}), "export.yaml")
