@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
+from rich.table import Table
 
 from cueflow import model, store
 from cueflow.cli._documents import DEFINITION, load_path
+from cueflow.cli._output import DESCRIPTION_ANNOTATION, Format, dump
 from cueflow.cli._session import DEFAULT_NAMESPACE, BadInput, Session, parse_assignments
+
+if TYPE_CHECKING:
+    from cueflow.definitions import Catalog
 
 # The CUE evaluator and the provider packages (with the Kubernetes client) take seconds to
 # import: they are loaded inside the commands that need them, not by every `cueflow` call.
@@ -149,3 +156,121 @@ async def _find_template(
             ) from None
         return found.template
     return model.WorkflowStepDefinition.model_validate(record.doc).template
+
+
+CATEGORY_ANNOTATION = "custom.definition.oam.dev/category"
+
+
+async def _catalog(opened: store.SqlStore) -> Catalog:
+    """The built-in definitions plus those applied to the store (an applied one wins)."""
+    from cueflow.definitions import Catalog, Definition
+
+    catalog = Catalog()
+    for record in await opened.list(DEFINITION):
+        obj = model.WorkflowStepDefinition.model_validate(record.doc)
+        annotations = obj.metadata.annotations or {}
+        catalog.add(
+            Definition(
+                name=obj.metadata.name,
+                category=annotations.get(CATEGORY_ANNOTATION, ""),
+                description=annotations.get(DESCRIPTION_ANNOTATION, ""),
+                template=obj.template,
+            )
+        )
+    return catalog
+
+
+def _slug(category: str) -> str:
+    """`Process Control`, `process control` and `process-control` name the same category."""
+    return re.sub(r"[^a-z0-9]+", "-", category.lower()).strip("-")
+
+
+@app.command("list")
+def list_(
+    ctx: typer.Context,
+    output: Annotated[
+        Format, typer.Option("--output", "-o", help="table, json or yaml (with parameter schemas).")
+    ] = Format.TABLE,
+    category: Annotated[
+        str | None, typer.Option("--category", help="Only the step types of this category.")
+    ] = None,
+) -> None:
+    """List the step types: built in and applied, by category."""
+    session: Session = ctx.obj
+
+    async def command(opened: store.SqlStore) -> None:
+        from cueflow.definitions import list_definitions
+
+        catalog = await _catalog(opened)
+        wanted = [d for d in catalog if category is None or _slug(d.category) == _slug(category)]
+        if not wanted:
+            known = ", ".join(sorted({d.category for d in catalog if d.category}))
+            raise BadInput(f"unknown category {category!r} (categories: {known})")
+        if output is not Format.TABLE:
+            names = {d.name for d in wanted}
+            typer.echo(dump([e for e in list_definitions(catalog) if e["name"] in names], output))
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in ("CATEGORY", "NAME", "DESCRIPTION"):
+            table.add_column(column)
+        for d in sorted(wanted, key=lambda d: (d.category, d.name)):
+            table.add_row(escape(d.category or "-"), escape(d.name), escape(d.description))
+        session.out.print(table)
+
+    session.execute(command)
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    type_name: Annotated[str, typer.Argument(metavar="TYPE", help="The step type.")],
+    output: Annotated[
+        Format | None, typer.Option("--output", "-o", help="json or yaml: the parameter schema.")
+    ] = None,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print the Markdown reference page.")
+    ] = False,
+) -> None:
+    """Show a step type's parameters, with their types, defaults and descriptions."""
+    session: Session = ctx.obj
+
+    async def command(opened: store.SqlStore) -> None:
+        from cueflow.definitions import render_reference
+        from cueflow.definitions.reference import parameter_rows
+
+        found = (await _catalog(opened)).get(type_name)
+        if found is None:
+            raise BadInput(f"unknown step type {type_name!r} (see `cueflow def list`)")
+        if markdown:
+            typer.echo(render_reference(found))
+            return
+        schema = found.parameters()
+        if output is not None and output is not Format.TABLE:
+            doc = {
+                "name": found.name,
+                "category": found.category,
+                "description": found.description,
+                "parameters": schema,
+            }
+            typer.echo(dump(doc, output))
+            return
+        session.out.print(f"[bold]{escape(found.name)}[/bold]: {escape(found.description)}")
+        rows = parameter_rows(schema)
+        if not rows:
+            session.out.print("This step type takes no parameters.")
+            return
+        table = Table(box=None, pad_edge=False, header_style="bold")
+        for column in ("PARAMETER", "TYPE", "REQUIRED", "DEFAULT", "DESCRIPTION"):
+            table.add_column(column)
+        for row in rows:
+            depth = row["name"].count(".")
+            table.add_row(
+                escape("  " * depth + row["name"]),
+                escape(row["type"]),
+                row["required"],
+                escape(row["default"].strip("`")),
+                escape(row["description"]),
+            )
+        session.out.print(table)
+
+    session.execute(command)

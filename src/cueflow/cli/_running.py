@@ -241,10 +241,32 @@ async def _run_embedded(
     packages: dict[str, ProviderPackage],
 ) -> store.Record:
     from cueflow import engine
+    from cueflow.clusters import ClusterRegistry, SecretResolver
+    from cueflow.store.secrets import SecretStore
 
+    registry = ClusterRegistry(opened)
     eng = engine.Engine(
-        opened, packages=packages, catalog=BuiltinCatalog(), settings=engine.EngineSettings()
+        opened,
+        packages=packages,
+        catalog=BuiltinCatalog(),
+        settings=engine.EngineSettings(),
+        clusters=registry,
+        secrets=SecretResolver(registry, SecretStore(opened)),
     )
+    try:
+        return await _drive(session, eng, loaded, target, output)
+    finally:
+        await registry.close()
+
+
+async def _drive(
+    session: Session,
+    eng: engine.Engine,
+    loaded: list[Loaded],
+    target: Loaded,
+    output: Format | None,
+) -> store.Record:
+    """Start the engine, apply the file's objects, follow the run to its end, stop."""
     await eng.start()
     requests = asyncio.create_task(_take_requests(eng), name="cueflow run: requests")
     try:

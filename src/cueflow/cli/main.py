@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cueflow.cli import _definitions, _operations, _resources, _running
+from cueflow.cli import _clusters, _definitions, _operations, _resources, _running, _secrets
 from cueflow.cli._session import Session
 
 app = typer.Typer(
@@ -54,3 +54,9 @@ for _operation, _command in _operations.OPERATION_COMMANDS.items():
     app.command(name=_operation.value)(_command)
 app.command()(_operations.logs)
 app.add_typer(_definitions.app, name="def", help="Work with step definitions.")
+app.add_typer(
+    _clusters.app,
+    name="cluster",
+    help='Register the Kubernetes clusters steps use ("local" is the default cluster).',
+)
+app.add_typer(_secrets.app, name="secret", help="Manage the secrets steps read.")
