@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -152,3 +156,29 @@ async def test_canary_rollout_waits_for_each_batch_and_for_approval(world: World
     assert doc["status"]["status"] == "succeeded", doc["status"]
     (chat,) = world.http.to("/chat")
     assert chat.json() == {"text": "web 2.0.0 runs on every pod"}
+
+
+async def cueflow(home: Path, *args: str) -> tuple[int, str, str]:
+    """Run the `cueflow` command in a subprocess (the loopback servers keep serving)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from cueflow.cli.main import app; app()", *args,
+        env={**os.environ, "CUEFLOW_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_image_build_runs_with_the_cli(world: World, tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    for name, api in (("local", world.local), ("eu", world.eu)):
+        config = api.write_kubeconfig(tmp_path / f"{name}.kubeconfig")
+        code, _, err = await cueflow(home, "cluster", "add", name, "--kubeconfig", str(config))
+        assert code == 0, err
+    context = build_service(world, "succeeded")
+    code, out, err = await cueflow(
+        home, "run", str(SEED / "image-build.yaml"), "-o", "json",
+        *[f"--context={key}={value}" for key, value in context.items()])
+    assert code == 0, err
+    assert json.loads(out)["status"]["status"] == "succeeded"
+    for cluster in ("local", "eu"):
+        assert len(world.objects("apps.kruise.io/v1alpha1", "ImagePullJob", cluster)) == 1
