@@ -11,6 +11,7 @@ from cueflow.engine.engine import (
 )
 from cueflow.engine.settings import EngineSettings
 from cueflow.engine.steps import DataScope, Operation, Scope, StepInvocation, StepType
+from cueflow.store.wakeup import notify_engine
 
 __all__ = [
     "ENGINE_STATE_KEY",
@@ -27,5 +28,6 @@ __all__ = [
     "StepInvocation",
     "StepType",
     "SystemClock",
+    "notify_engine",
     "public_document",
 ]

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from cueflow.engine import operations
@@ -150,22 +152,74 @@ class Engine:
         self._definitions: dict[tuple[str, str], str] = {}
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._template_types: dict[str, StepType] = {}
+        self._server: asyncio.Server | None = None
+        self._wakeup_task: asyncio.Task[None] | None = None
+        self._wakeup_path: Path | None = None
 
     # --- lifecycle -----------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Load definitions and workflows, resume every unfinished run, act on stored requests."""
+        """Load definitions and workflows, resume every unfinished run, act on stored requests;
+        when the store holds its engine lock, listen for wake-ups from other processes."""
+        await self._sync_with_store()
+        wakeup_socket = getattr(self.store, "wakeup_socket", None)  # SqlStore, not the protocol
+        path = wakeup_socket() if wakeup_socket is not None else None
+        if path is not None:
+            await self._listen(path)
+
+    async def _sync_with_store(self) -> None:
+        """Read definitions and workflows, adopt unfinished runs this engine does not drive
+        yet, then act on pending requests."""
         for record in await self.store.list(WorkflowStepDefinition.KIND):
             definition = WorkflowStepDefinition.model_validate(record.doc)
             self._definitions[(record.namespace, record.name)] = definition.template
         for record in await self.store.list(Workflow.KIND):
             self._workflows[(record.namespace, record.name)] = Workflow.model_validate(record.doc)
         for record in await self.store.list(WorkflowRun.KIND, unfinished_only=True):
-            self._adopt(record)
+            if (record.namespace, record.name) not in self._runs:
+                self._adopt(record)
         await self.take_requests()
+        self._wake_initializing()
+
+    async def _listen(self, path: Path) -> None:
+        """Serve the wake-up socket (`cueflow.store.wakeup`). Connections only set an event;
+        one task does the store work, so a burst of wake-ups costs one sync."""
+        path.unlink(missing_ok=True)  # left by a dead engine: we hold the lock now
+        woken = asyncio.Event()
+
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            woken.set()
+            writer.close()
+
+        async def sync_on_wakeup() -> None:
+            while True:
+                await woken.wait()
+                woken.clear()
+                try:
+                    await self._sync_with_store()
+                except StoreError as exc:
+                    logger.error("wake-up: cannot read the store: %s", exc)
+
+        self._server = await asyncio.start_unix_server(on_connect, path=os.fspath(path))
+        self._wakeup_path = path
+        self._wakeup_task = asyncio.create_task(sync_on_wakeup(), name="engine wake-ups")
+
+    async def _stop_listening(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        if self._wakeup_task is not None:
+            self._wakeup_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._wakeup_task
+            self._wakeup_task = None
+        if self._wakeup_path is not None:
+            self._wakeup_path.unlink(missing_ok=True)
+            self._wakeup_path = None
 
     async def stop(self) -> None:
         """Cancel every run task; their state is already in the store."""
+        await self._stop_listening()
         runs = list(self._runs.values())
         self._runs.clear()
         for run in runs:

@@ -17,7 +17,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 
 from cueflow.store.base import NotFound, Store, StoreError
-from cueflow.store.sql import cueflow_home
+from cueflow.store.home import cueflow_home
 
 __all__ = ["SecretStore", "default_secret_key_path"]
 

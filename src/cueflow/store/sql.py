@@ -17,7 +17,6 @@ import builtins
 import fcntl
 import hashlib
 import os
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,23 +26,13 @@ from sqlalchemy import event, exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from cueflow.store.base import Conflict, LogLine, NotFound, Record, Request, StoreError
+from cueflow.store.home import cueflow_home, default_store_url
+from cueflow.store.wakeup import wakeup_socket_path
 
 __all__ = ["SqlStore", "cueflow_home", "default_store_url"]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 """How long a SQLite write waits for another process's write transaction before failing."""
-
-
-def cueflow_home(environ: Mapping[str, str] = os.environ) -> Path:
-    """The directory holding the default database and the secret key: `$CUEFLOW_HOME`, else
-    `~/.cueflow`."""
-    configured = environ.get("CUEFLOW_HOME")
-    return Path(configured).expanduser() if configured else Path.home() / ".cueflow"
-
-
-def default_store_url(environ: Mapping[str, str] = os.environ) -> str:
-    """The SQLite database in the cueflow home directory."""
-    return f"sqlite+aiosqlite:///{cueflow_home(environ) / 'cueflow.db'}"
 
 
 class UtcDateTime(sa.TypeDecorator[datetime]):
@@ -531,6 +520,13 @@ class SqlStore:
         if self._lock is not None:
             return self._lock.owner
         return await self._new_lock().holder()
+
+    def wakeup_socket(self) -> Path | None:
+        """Where the engine holding this store's lock listens for wake-ups
+        (`cueflow.store.wakeup`); None unless this store object holds the lock."""
+        if self._lock is None:
+            return None
+        return wakeup_socket_path(self.url.render_as_string(hide_password=False))
 
     def _new_lock(self) -> _FileLock | _AdvisoryLock | _ProcessLock:
         path = self.sqlite_path
