@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +90,45 @@ def in_store(home: Path) -> Callable[[Callable[[store.SqlStore], Any]], Any]:
         return asyncio.run(main())
 
     return call
+
+
+class EmulatedCluster:
+    """A Kubernetes API emulator served from its own thread, with a kubeconfig for it."""
+
+    def __init__(self, kubeconfig: Path) -> None:
+        self.kubeconfig = kubeconfig
+        self.api: Any = None
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread = threading.Thread(target=asyncio.run, args=(self._serve(),), daemon=True)
+
+    async def _serve(self) -> None:
+        from cueflow.testing.kube_emulator import run_emulator
+
+        self._loop, self._stop = asyncio.get_running_loop(), asyncio.Event()
+        async with run_emulator() as api:
+            api.write_kubeconfig(self.kubeconfig)
+            self.api = api
+            self._ready.set()
+            await self._stop.wait()
+
+    def __enter__(self) -> EmulatedCluster:
+        self._thread.start()
+        assert self._ready.wait(30), "the Kubernetes emulator did not start"
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._loop is not None and self._stop is not None
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(10)
+
+    def names(self, api_version: str, kind: str) -> list[str]:
+        return sorted(o["metadata"]["name"] for o in self.api.objects_of(api_version, kind))
+
+
+@pytest.fixture
+def emulated_cluster(tmp_path: Path) -> Iterator[Callable[[str], EmulatedCluster]]:
+    """`emulated_cluster("eu")` serves an emulator whose kubeconfig is tmp_path/eu.kubeconfig."""
+    with contextlib.ExitStack() as stack:
+        yield lambda name: stack.enter_context(EmulatedCluster(tmp_path / f"{name}.kubeconfig"))

@@ -43,7 +43,7 @@ def add(
         try:
             spec = await add_cluster(opened, name, kubeconfig, context)
         except ClusterError as error:
-            raise BadInput(str(error)) from error
+            raise BadInput(_one_line(error)) from error
         session.say(f"cluster {spec.name} added: context {spec.context} at {spec.server}")
 
     session.execute(command)
@@ -93,7 +93,12 @@ def remove(
         try:
             await remove_cluster(opened, name)
         except ClusterError as error:
-            raise BadInput(str(error)) from error
+            raise BadInput(_one_line(error)) from error
         session.say(f"cluster {name} removed")
 
     session.execute(command)
+
+
+def _one_line(error: Exception) -> str:
+    """Parser messages (a bad kubeconfig) span lines; the CLI reports errors on one."""
+    return " ".join(str(error).split())

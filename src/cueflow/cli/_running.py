@@ -135,8 +135,9 @@ def _the_run(file: Path, loaded: list[Loaded]) -> Loaded:
 async def _check_steps(
     opened: store.SqlStore, target: Loaded, loaded: list[Loaded], templates: Templates
 ) -> None:
-    """Every step type must exist (in the file, the store or the built-in library) and every
-    step's properties must fit its template's `parameter`."""
+    """Every step type must exist (in the file, the store or the built-in library), every
+    step's properties must fit its template's `parameter`, and a `cluster` given literally
+    must be registered (a step would otherwise fail only after its retries)."""
     run_obj = target.obj
     assert isinstance(run_obj, model.WorkflowRun)
     namespace = namespace_of(run_obj)
@@ -153,9 +154,11 @@ async def _check_steps(
         if isinstance(item.obj, model.WorkflowStepDefinition)
         and namespace_of(item.obj) in (namespace, SHARED_NAMESPACE)
     }
+    from cueflow.clusters import DEFAULT_CLUSTER, list_clusters
     from cueflow.definitions.catalog import Catalog
 
     builtin = Catalog()
+    registered = {spec.name for spec in await list_clusters(opened)}
     for i, step in enumerate(steps):
         for j, item in enumerate([step, *(step.sub_steps or [])]):
             path: list[str | int] = [*prefix, i] if j == 0 else [*prefix, i, "subSteps", j - 1]
@@ -182,6 +185,12 @@ async def _check_steps(
                 raise BadInput(
                     f"{where('properties')}: step {item.name!r}: properties do not fit step "
                     f"type {item.type!r}: {error}"
+                )
+            cluster = (item.properties or {}).get("cluster")
+            if isinstance(cluster, str) and (cluster or DEFAULT_CLUSTER) not in registered:
+                raise BadInput(
+                    f"{where('properties', 'cluster')}: step {item.name!r}: cluster "
+                    f"{cluster or DEFAULT_CLUSTER!r} is not registered (see `cueflow cluster list`)"
                 )
 
 
