@@ -62,6 +62,9 @@ class MemoryStore:
         self.records[(record.kind, record.namespace, record.name)] = record
         return record
 
+    async def put_many(self, records: list[Record]) -> list[Record]:
+        return [await self.put(record) for record in records]
+
     async def get(self, kind: str, namespace: str, name: str) -> Record:
         try:
             return self.records[(kind, namespace, name)]

@@ -49,7 +49,7 @@ from cueflow.model import (
     validate_steps,
 )
 from cueflow.providers.base import ClusterAccess, ProviderPackage, SecretAccess
-from cueflow.store.base import Conflict, LogLine, NotFound, Record, Store, StoreError
+from cueflow.store.base import LogLine, NotFound, Record, Store, StoreError
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +114,6 @@ class _Run:
     logs: list[LogLine] = field(default_factory=list)
     first_write: asyncio.Future[Record] | None = None
     record: Record | None = None  # the finished run as written
-    new: bool = False  # not in the store yet: the first write is a plain insert
     log_seq: int | None = None
 
     @property
@@ -152,6 +151,7 @@ class Engine:
         self._definitions: dict[tuple[str, str], str] = {}
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._template_types: dict[str, StepType] = {}
+        self._writer = _GroupCommit(store)
         self._server: asyncio.Server | None = None
         self._wakeup_task: asyncio.Task[None] | None = None
         self._wakeup_path: Path | None = None
@@ -323,7 +323,7 @@ class Engine:
         else:
             obj.status = None
             state = RunState(run=obj)
-        run = _Run(state=state, new=existing is None)
+        run = _Run(state=state)
         # The first pass runs before the first write: steps without side effects need no
         # earlier write, and the pass checkpoints before any provider call.
         run.first_write = asyncio.get_running_loop().create_future()
@@ -691,14 +691,7 @@ class Engine:
             finished=status.finished,
         )
         try:
-            if run.new:
-                try:
-                    record = await self.store.put(stored, expect_version=0)
-                except Conflict:  # created meanwhile by someone else: this apply replaces it
-                    record = await self.store.put(stored)
-                run.new = False
-            else:
-                record = await self.store.put(stored)
+            record = await self._writer.put(stored)
         except StoreError as exc:
             if run.first_write is not None and not run.first_write.done():
                 run.first_write.set_exception(exc)
@@ -715,6 +708,43 @@ class Engine:
             for queue in run.watchers:
                 queue.put_nowait(event)
         return record
+
+
+class _GroupCommit:
+    """Writes the records that concurrent passes hand in while the previous write is in
+    progress in one store transaction (`Store.put_many`). Each caller gets its record back
+    only once that transaction has committed, so nothing acts on a change before it is
+    durable; with one busy run this is one write per record, as before."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._queue: list[tuple[Record, asyncio.Future[Record]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def put(self, record: Record) -> Record:
+        future: asyncio.Future[Record] = asyncio.get_running_loop().create_future()
+        self._queue.append((record, future))
+        if self._flusher is None:
+            self._flusher = asyncio.create_task(self._flush(), name="engine store writes")
+        # shielded: a caller cancelled mid-write must not cancel the others' transaction
+        return await asyncio.shield(future)
+
+    async def _flush(self) -> None:
+        try:
+            while self._queue:
+                batch, self._queue = self._queue, []
+                try:
+                    stored = await self.store.put_many([record for record, _ in batch])
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for (_, future), record in zip(batch, stored, strict=True):
+                    if not future.done():
+                        future.set_result(record)
+        finally:
+            self._flusher = None
 
 
 class _Fallback(Exception):

@@ -74,6 +74,10 @@ class Store(Protocol):
         """Create or replace; with `expect_version` raise Conflict if it moved. Returns the
         stored record with its new version."""
 
+    async def put_many(self, records: builtins.list[Record]) -> builtins.list[Record]:
+        """Create or replace every record (no version check) in one transaction: all or
+        none. Returns the stored records, in order."""
+
     async def get(self, kind: str, namespace: str, name: str) -> Record:
         """Raise NotFound when absent."""
 

@@ -299,15 +299,7 @@ class SqlStore:
         `phase` and `finished` are stored as given by the caller.
         """
         now = _now()
-        params = {
-            "b_kind": record.kind,
-            "b_namespace": record.namespace,
-            "b_name": record.name,
-            "b_doc": record.doc,
-            "b_phase": record.phase,
-            "b_finished": record.finished,
-            "b_now": now,
-        }
+        params = _object_params(record, now)
         try:
             if expect_version is None:
                 version, created = await self._upsert(params)
@@ -317,17 +309,39 @@ class SqlStore:
                 version, created = await self._update_if_version(params, expect_version)
         except exc.SQLAlchemyError as error:
             raise StoreError(f"cannot store {_describe(record)}: {error}") from error
-        return Record(
-            kind=record.kind,
-            namespace=record.namespace,
-            name=record.name,
-            doc=record.doc,
-            version=version,
-            phase=record.phase,
-            finished=record.finished,
-            created=created,
-            updated=now,
-        )
+        return _stored(record, version, created, now)
+
+    async def put_many(self, records: builtins.list[Record]) -> builtins.list[Record]:
+        """Create or replace every record in one transaction: all are stored or none.
+
+        One commit for many records is what lets the engine write the changes of many runs
+        at the cost of about one."""
+        now = _now()
+        batch = [_object_params(record, now) for record in records]
+        for _attempt in range(3):
+            try:
+                async with self.engine.begin() as conn:
+                    rows = [
+                        (await conn.execute(_UPDATE_OBJECT, params)).first() for params in batch
+                    ]
+                    missing = [
+                        params for params, row in zip(batch, rows, strict=True) if row is None
+                    ]
+                    if missing:
+                        await conn.execute(_INSERT_OBJECT, missing)
+                break
+            except exc.IntegrityError:  # another process inserted one of them: update it
+                continue
+            except exc.SQLAlchemyError as error:
+                raise StoreError(f"cannot store {len(records)} records: {error}") from error
+        else:
+            raise StoreError("cannot store the records: they keep changing under other writers")
+        return [
+            _stored(record, row.version, row.created, now)
+            if row is not None
+            else _stored(record, 1, now, now)
+            for record, row in zip(records, rows, strict=True)
+        ]
 
     async def _upsert(self, params: dict[str, Any]) -> tuple[int, datetime]:
         row = await self._update_or_insert(_UPDATE_OBJECT, _INSERT_OBJECT, params)
@@ -563,6 +577,33 @@ class _Transaction:
             raise StoreError(f"store operation failed: {error}") from error
         if isinstance(exc_value, exc.SQLAlchemyError):
             raise StoreError(f"store operation failed: {exc_value}") from exc_value
+
+
+def _object_params(record: Record, now: datetime) -> dict[str, Any]:
+    return {
+        "b_kind": record.kind,
+        "b_namespace": record.namespace,
+        "b_name": record.name,
+        "b_doc": record.doc,
+        "b_phase": record.phase,
+        "b_finished": record.finished,
+        "b_now": now,
+    }
+
+
+def _stored(record: Record, version: int, created: datetime, now: datetime) -> Record:
+    """`record` as the store now holds it."""
+    return Record(
+        kind=record.kind,
+        namespace=record.namespace,
+        name=record.name,
+        doc=record.doc,
+        version=version,
+        phase=record.phase,
+        finished=record.finished,
+        created=created,
+        updated=now,
+    )
 
 
 def _describe(record: Record) -> str:
