@@ -47,6 +47,23 @@ async def test_put_creates_then_replaces_bumping_version(store: SqlStore):
     assert abs(stored.updated - second.updated) < timedelta(milliseconds=1)
 
 
+async def test_put_many_creates_and_replaces_in_one_transaction(store: SqlStore):
+    await store.put(run_record("a"))
+    stored = await store.put_many([run_record("b"), run_record("a", phase="succeeded")])
+    assert [(r.name, r.version) for r in stored] == [("b", 1), ("a", 2)]
+    assert (await store.get(RUN, "default", "a")).phase == "succeeded"
+    assert (await store.get(RUN, "default", "b")).version == 1
+
+
+async def test_put_many_stores_all_or_nothing(store: SqlStore):
+    broken = run_record("c")
+    broken.doc["status"]["bad"] = {1, 2}  # not JSON: fails inside the transaction
+    with pytest.raises(StoreError):
+        await store.put_many([run_record("a", phase="succeeded"), broken])
+    with pytest.raises(NotFound):
+        await store.get(RUN, "default", "a")
+
+
 async def test_get_missing_object_raises_not_found(store: SqlStore):
     await store.put(run_record("a"))
     with pytest.raises(NotFound, match="WorkflowRun default/b"):
