@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import subprocess
 import sys
 import textwrap
 from collections.abc import AsyncIterator
@@ -120,3 +121,9 @@ def test_socket_path_follows_the_database(tmp_path: Path):
     pg = wakeup_socket_path("postgresql+asyncpg://u:p@db/cueflow")
     assert pg is not None and pg == wakeup_socket_path("postgresql+asyncpg://u:p@db/cueflow")
     assert pg != wakeup_socket_path("postgresql+asyncpg://u:p@other/cueflow")
+
+
+def test_importing_the_engine_does_not_load_sqlalchemy():
+    code = "import sys, cueflow.engine; print(any(m.startswith('sqlalchemy') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
