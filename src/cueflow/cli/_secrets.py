@@ -106,7 +106,8 @@ def set_(
         if not data:
             raise BadInput("give the secret's data with --from-literal or --from-file")
         await resolver.set(ns, secret, data)
-        session.say(f"secret {ns}/{secret} set ({len(data)} keys)")
+        keys = ", ".join(sorted(data))
+        session.say(f"secret {ns}/{secret} set (keys: {keys})")
 
     _execute(session, command)
 
