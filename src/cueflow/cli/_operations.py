@@ -45,6 +45,7 @@ def request(
             raise BadInput("retry needs --step: the failed step to run again")
         await opened.get(RUN, ns, name)
         await opened.add_request(f"{ns}/{name}", operation.value, {"step": step} if step else {})
+        store.notify_engine(opened.url.render_as_string(hide_password=False))
         holder = await opened.engine_lock_holder()
         target = f"run {ns}/{name}" + (f", step {step}" if step else "")
         if holder is None:

@@ -9,8 +9,6 @@ the run initializing forever.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -46,8 +44,6 @@ if TYPE_CHECKING:
     from cueflow.cli._templates import Templates
     from cueflow.providers.base import ProviderPackage
 
-REQUEST_INTERVAL = 0.5
-"""Seconds between looks at the store for operations other `cueflow` processes recorded."""
 
 STEP_GROUP = "step-group"
 SHARED_NAMESPACE = "vela-system"
@@ -275,9 +271,11 @@ async def _drive(
     target: Loaded,
     output: Format | None,
 ) -> store.Record:
-    """Start the engine, apply the file's objects, follow the run to its end, stop."""
+    """Start the engine, apply the file's objects, follow the run to its end, stop.
+
+    Holding the store's engine lock, the engine listens for wake-ups: operations other
+    `cueflow` processes record are acted on as soon as they notify it."""
     await eng.start()
-    requests = asyncio.create_task(_take_requests(eng), name="cueflow run: requests")
     try:
         for item in loaded:
             if item is not target:
@@ -288,9 +286,6 @@ async def _drive(
             await _show_live(session, eng, namespace, name)
         return await eng.wait(namespace, name)
     finally:
-        requests.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await requests
         await eng.stop()
 
 
@@ -302,13 +297,6 @@ async def _apply(eng: engine.Engine, item: Loaded) -> store.Record:
     except engine.EngineError as error:
         raise BadInput(f"{item.where([])}: {error}") from error
     return record
-
-
-async def _take_requests(eng: engine.Engine) -> None:
-    """Act on suspend/resume/... that other `cueflow` commands record in the store."""
-    while True:
-        await asyncio.sleep(REQUEST_INTERVAL)
-        await eng.take_requests()
 
 
 async def _show_live(session: Session, eng: engine.Engine, namespace: str, name: str) -> None:
