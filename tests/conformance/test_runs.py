@@ -112,7 +112,6 @@ def test_chart_file_applies_as_published(cli: Any, layout: Any, tmp_path: Path) 
     assert any(line.split()[:2] == ["vela-system", "say"] for line in listed.stdout.splitlines())
 
 
-@pytest.mark.xfail(strict=True, reason="engine: CUE bytes reach providers as decoded text")
 def test_decoded_bytes_convert_to_text(cli: Any, layout: Any, tmp_path: Path) -> None:
     template = """
 import (

@@ -164,9 +164,6 @@ async def test_85_a_failed_request_posts_the_failure_message(world: World) -> No
     assert {r.json()["text"] for r in world.http.to("/slack")} == {"Failed to get the stars"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "chat-gpt.cue hard-codes https://api.openai.com/v1/chat/completions: no parameter points "
-    "the request at another endpoint"))
 async def test_87_timed_out_step_exports_its_object_to_a_diagnosis(world: World) -> None:
     answer = {"choices": [{"message": {"content": "the image cannot be pulled"}}]}
     endpoint = world.http.answer("/v1/chat/completions", Reply(200, answer))
@@ -387,10 +384,6 @@ parameter: {secret: string, key: string}
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "src/cueflow/engine/cuestep.py: plain() hands CUE bytes to providers as UTF-8 text while "
-    "src/cueflow/providers/util.py #ConvertString reads a text `bt` as base64, so the "
-    "KubeVela idiom util.#ConvertString(base64.Decode(...)) fails: 'bt must be bytes'"))
 async def test_kubevela_style_secret_decoding(world: World) -> None:
     """The way KubeVela's own templates read a Secret value still works in user definitions."""
     world.secret("db", {"password": "s3cret"})

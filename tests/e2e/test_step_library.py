@@ -44,19 +44,6 @@ def covers(*types: str) -> Callable[[Case], Case]:
     return register
 
 
-PATCH_TAGS = (
-    "src/cueflow/engine/cuestep.py never passes patching.tags_from_value(...) as "
-    "extras['patch_tags'], so '// +patchStrategy=retainKeys' in a template has no effect: "
-    "kube.#Patch fails with 'conflicting values'")
-BROKEN: dict[str, str] = {
-    "case_chat_gpt": "chat-gpt.cue: the endpoint is fixed to api.openai.com (no parameter "
-    "points the request elsewhere)",
-    "case_deployment_operations": PATCH_TAGS + " (scale-deployment.cue)",
-    "case_kruise_rollout_batch": PATCH_TAGS + " (kruise-rollout-batch.cue)",
-}
-"""Cases that fail because of a known defect elsewhere (case name -> the cause)."""
-
-
 def cm(name: str, data: dict[str, str], **labels: str) -> dict[str, Any]:
     meta: dict[str, Any] = {"name": name, "namespace": NAMESPACE}
     if labels:
@@ -800,14 +787,6 @@ def test_every_builtin_type_has_a_case() -> None:
     assert covered - set(Catalog().builtin()) == set()
 
 
-def _params() -> list[Any]:
-    found = []
-    for name in CASES:
-        marks = [pytest.mark.xfail(reason=BROKEN[name], strict=True)] if name in BROKEN else []
-        found.append(pytest.param(name, marks=marks, id=name.removeprefix("case_")))
-    return found
-
-
-@pytest.mark.parametrize("name", _params())
+@pytest.mark.parametrize("name", [pytest.param(n, id=n.removeprefix("case_")) for n in CASES])
 async def test_step_types_end_to_end(world: World, name: str) -> None:
     await CASES[name][1](world)

@@ -8,6 +8,7 @@ task is left, an action stops the template, or a call fails.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Mapping
@@ -19,6 +20,7 @@ from cueflow import cue
 from cueflow.engine.steps import StepInvocation
 from cueflow.model import StepPhase, StepReason
 from cueflow.model.paths import parse_reference
+from cueflow.providers import patching
 from cueflow.providers.base import (
     ClusterAccess,
     ProviderContext,
@@ -42,8 +44,10 @@ RUN_NAME_LABEL = "workflowrun.oam.dev/name"
 RUN_NAMESPACE_LABEL = "workflowrun.oam.dev/namespace"
 
 
-def plain(value: Any) -> Any:
-    """CUE export data as JSON data: Decimals become int or float, bytes become text."""
+def plain(value: Any, *, bytes_as_base64: bool = False) -> Any:
+    """CUE export data as JSON data: Decimals become int or float, bytes become text, or
+    base64 text for provider arguments (bytes travel in JSON as base64, which is what
+    `util.#ConvertString` decodes)."""
     if isinstance(value, Decimal):
         return (
             int(value)
@@ -51,12 +55,20 @@ def plain(value: Any) -> Any:
             else float(value)
         )
     if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
+        return {k: plain(v, bytes_as_base64=bytes_as_base64) for k, v in value.items()}
     if isinstance(value, list):
-        return [plain(v) for v in value]
+        return [plain(v, bytes_as_base64=bytes_as_base64) for v in value]
     if isinstance(value, bytes):
+        if bytes_as_base64:
+            return base64.b64encode(value).decode("ascii")
         return value.decode("utf-8", "replace")
     return value
+
+
+def patch_tags(node: cue.Value, legacy: bool) -> dict[str, dict[str, str]]:
+    """The `+patchKey`/`+patchStrategy` comment tags of a task's `patch` argument."""
+    patch = node.lookup("patch" if legacy else "$params.patch")
+    return patching.tags_from_value(patch) if patch.exists() else {}
 
 
 def first_permanent_error(value: cue.Value, depth: int = 0) -> cue.CueError | None:
@@ -168,7 +180,8 @@ class CueStepType:
                 raise _CallFailed(f"function {function} not found in provider {provider}", value)
             try:
                 args = self.arguments(node, package.legacy)
-                result = await self.call(path, provider, function, fn, args, inv)
+                tags = patch_tags(node, package.legacy)
+                result = await self.call(path, provider, function, fn, args, inv, tags)
             except (ProviderError, cue.CueError, TypeError, ValueError) as exc:
                 rendered = _render(node)
                 raise _CallFailed(
@@ -204,7 +217,7 @@ class CueStepType:
             params = node.lookup("$params")
             if not params.exists():
                 return {}
-            data = plain(params.to_python())
+            data = plain(params.to_python(), bytes_as_base64=True)
             if not isinstance(data, dict):
                 raise ProviderError("$params must be a struct")
             return data
@@ -213,7 +226,7 @@ class CueStepType:
             if field.definition or field.hidden:
                 continue
             try:
-                args[field.label] = plain(field.value.to_python())
+                args[field.label] = plain(field.value.to_python(), bytes_as_base64=True)
             except cue.CueError:
                 if not field.optional and not field.value.is_incomplete():
                     raise
@@ -227,6 +240,7 @@ class CueStepType:
         fn: Any,
         args: dict[str, Any],
         inv: StepInvocation,
+        tags: dict[str, dict[str, str]] | None = None,
     ) -> Any:
         journaled = function not in _ACTION_FUNCTIONS
         key = f"{path}:{provider}.{function}"
@@ -253,7 +267,7 @@ class CueStepType:
             variables=inv.store,
             process_context=inv.context,
             previous_phase=(inv.previous.phase or "") if inv.previous else "",
-            extras={"now": inv.now, "wake": inv.wake},
+            extras={"now": inv.now, "wake": inv.wake, "patch_tags": tags or {}},
         )
         result = plain(await fn(ctx, args))
         if journaled:
