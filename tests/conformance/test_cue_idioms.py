@@ -5,7 +5,7 @@ in as JSON), checked against stated results and against real CUE."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,6 @@ class Case:
     path: str
     expected: Any
     oracle: bool = True  # False where the oracle's CUE v0.4 cannot parse the text
-    marks: list[Any] = field(default_factory=list)
 
 
 CASES = [
@@ -196,8 +195,6 @@ parameter: {action: string, target: string, extra: *[] | [...string]}
         {"action": "enable", "target": "x", "extra": ["--a=1"]},
         "job.command",
         ["tool", "enable", "x", "--a=1"],
-        marks=[pytest.mark.xfail(strict=True, reason="cue: list + list is rejected; "
-                                 "KubeVela rewrites it to list.Concat")],
     ),
     Case(
         "list-repetition-with-star",
@@ -208,8 +205,6 @@ parameter: width: 3
         {"width": 3},
         "sep",
         ["-", "-", "-"],
-        marks=[pytest.mark.xfail(strict=True, reason="cue: list * int is rejected; "
-                                 "KubeVela rewrites it to list.Repeat")],
     ),
 ]
 
@@ -238,7 +233,7 @@ def _json(data: Any) -> Any:
     return json.loads(json.dumps(data, default=lambda d: int(d) if d == int(d) else float(d)))
 
 
-@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=c.marks) for c in CASES])
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
 def test_idiom_evaluates_as_upstream_expects(case: Case, step_context: cue.Context) -> None:
     value = step_context.compile(_source(case), filename=f"{case.id}.cue")
     assert value.error is None or value.error.incomplete, value.error

@@ -16,8 +16,6 @@ say: builtin.#Message & {$params: message: parameter.text}
 parameter: text: string
 """
 
-HELM_GAP = pytest.mark.xfail(strict=True, reason="model: Helm chart layout not read")
-
 
 def test_chart_layout_definition_loads(layout: Any) -> None:
     text = layout.definition("say", TEMPLATE, namespace="vela-system")
@@ -27,7 +25,6 @@ def test_chart_layout_definition_loads(layout: Any) -> None:
     assert 'say: builtin.#Message & {$params: message: parameter.text}' in definition.template
 
 
-@pytest.mark.xfail(strict=True, reason="model: an empty last document breaks the file")
 @pytest.mark.parametrize("tail", ["---\n", "---\n# nothing more\n", "---\n---\n"])
 def test_empty_documents_are_skipped(layout: Any, tail: str) -> None:
     text = layout.definition("say", TEMPLATE, namespace="vela-system") + tail
@@ -35,14 +32,12 @@ def test_empty_documents_are_skipped(layout: Any, tail: str) -> None:
     assert [obj.metadata.name for obj in loaded] == ["say"]
 
 
-@HELM_GAP
 def test_chart_namespace_directive_reads_as_system_namespace(layout: Any) -> None:
     [definition] = model.load_documents(layout.definition("say", TEMPLATE), "say.yaml")
     assert definition.metadata.namespace == "vela-system"
     assert "{{" not in definition.template
 
 
-@HELM_GAP
 def test_other_template_directives_are_reported_with_their_line(layout: Any) -> None:
     text = layout.definition("say", TEMPLATE, namespace="vela-system").replace(
         "  name: say\n", "  name: {{ .Values.stepName }}\n")
@@ -60,7 +55,6 @@ def test_directive_text_inside_a_template_is_kept(layout: Any) -> None:
     assert '"{{ kept }} " + parameter.text' in definition.template
 
 
-@pytest.mark.xfail(strict=True, reason="model: a kubectl List is an unknown kind")
 def test_kubectl_list_output_gives_its_items(layout: Any) -> None:
     listed = {
         "apiVersion": "v1",

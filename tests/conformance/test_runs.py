@@ -103,7 +103,6 @@ def test_chart_layout_definitions_run_over_http(
     assert sorted(call["path"] for call in endpoint.calls[1:]) == ["/a", "/b", "/missing"]
 
 
-@pytest.mark.xfail(strict=True, reason="model: Helm namespace directive not read")
 def test_chart_file_applies_as_published(cli: Any, layout: Any, tmp_path: Path) -> None:
     path = _write(tmp_path / "say.yaml", layout.definition("say", SAY))
     applied = cli("apply", "-f", str(path))
@@ -200,7 +199,6 @@ def kube_api(tmp_path: Path) -> Iterator[tuple[Path, str]]:
         server.wait(timeout=10)
 
 
-@pytest.mark.xfail(strict=True, reason="cli: no `cueflow cluster add`; runs get no cluster")
 def test_registered_cluster_receives_applied_objects(
     cli: Any, layout: Any, kube_api: tuple[Path, str], tmp_path: Path
 ) -> None:

@@ -154,7 +154,7 @@ ERRORS = {
     "float-kind-division": ("a: 10 / 5 & int", "a", False),
     "index-out-of-range": ("l: [1]\nx: l[3]", "x", False),
     "structural-cycle": ("a: {x: a}", "a.x", False),
-    "list-arithmetic-v014": ("a: [1] + [2]", "a", False),
+    "list-plus-struct": ("a: [1] + {b: 1}", "a", False),
     "interpolate-struct": ('a: "\\({x: 1})"', "a", False),
     "explicit-bottom": ("a: _|_", "a", False),
     "incomplete-type": ("a: int\nb: a + 1", "a", True),

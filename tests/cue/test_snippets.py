@@ -39,8 +39,6 @@ V014: dict[str, Any] = {
     "04-default-unify-two-disjunctions.cue": cue.CueError,
     # the failing default falls back to `[]` (the reading KubeVela templates rely on)
     "10-disjunction-failing-default-falls-back.cue": {"parameter": {}, "names": []},
-    # list arithmetic is an error since v0.14
-    "42-list-arithmetic-v04.cue": cue.CueError,
     # required fields parse since v0.6
     "68-required-field-syntax-v04.cue": {"a": 1},
 }

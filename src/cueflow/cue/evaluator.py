@@ -1502,12 +1502,38 @@ def binary(expr: ast.BinaryExpr, env: Env | None) -> Any:
     if op == "==" or op == "!=":
         return Atom(BOOL, values_equal(x, y, expr.pos) == (op == "=="), expr.pos)
     if type(x) is Vertex or type(y) is Vertex:
-        if op in ("+", "*") and (LIST in (getattr(x, "kind", 0), getattr(y, "kind", 0))):
-            raise fail(
-                f"operator {op} not defined on lists (use list.Concat or list.Repeat)", expr.pos
-            )
-        raise fail(f"invalid operands to {op}", expr.pos)
+        joined = list_arith(op, x, y, expr.pos)
+        if joined is None:
+            raise fail(f"invalid operands to {op}", expr.pos)
+        return joined
     return arith(op, x, y, expr.pos)
+
+
+def list_arith(op: str, x: Any, y: Any, pos: ast.Pos) -> Vertex | None:
+    """`list + list` and `list * n` (either order), or None for other operands.
+
+    CUE v0.14 dropped both, but KubeVela rewrites them to `list.Concat` / `list.Repeat`
+    before compiling a template, so step templates still use them; the elements are kept as
+    they are, concrete or not.
+    """
+    if op == "+" and type(x) is Vertex and type(y) is Vertex and x.kind == LIST == y.kind:
+        items = list_elements(x) + list_elements(y)
+    elif op == "*":
+        xs, n = (x, y) if type(x) is Vertex else (y, x)
+        if type(xs) is not Vertex or xs.kind != LIST or type(n) is not Atom or n.kind != INT:
+            return None
+        from cueflow.cue.std.list import MAX_REPEAT
+
+        if not 0 <= n.value <= MAX_REPEAT:
+            raise fail(f"cannot repeat a list {n.value} times", pos)
+        items = list_elements(xs) * n.value
+    else:
+        return None
+    return temp_vertex(ast.ListLit(pos, [VertexExpr(pos, a) for a in items]), None)
+
+
+def list_elements(v: Vertex) -> list[Vertex]:
+    return [v.arcs[i] for i in range(len(v.arcs))]
 
 
 def values_equal(x: Any, y: Any, pos: ast.Pos) -> bool:

@@ -5,6 +5,7 @@ Errors name the file, the line and the field, so a user can fix the document dir
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -70,27 +71,73 @@ def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
     return None
 
 
+SYSTEM_NAMESPACE = "vela-system"
+"""Where KubeVela keeps the definitions its Helm charts install."""
+
+_CHART_NAMESPACE = re.compile(
+    r"""^(?P<key>[ \t]*namespace:[ \t]+)(?P<q>["']?)\{\{-?\s*include\s+"""
+    r""""systemDefinitionNamespace"\s+\.\s*-?\}\}(?P=q)[ \t]*$""",
+    re.MULTILINE,
+)
+"""`namespace: {{ include "systemDefinitionNamespace" . }}`: the one template directive in the
+definition files of KubeVela's Helm charts, so that those files can be applied as published."""
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
 def read_documents(text: str, filename: str = "<input>") -> list[LoadedDocument]:
-    """Split multi-document YAML (JSON is YAML) into objects; empty documents are dropped."""
+    """Split multi-document YAML (JSON is YAML) into objects.
+
+    Empty documents are dropped, a `v1` `List` (`kubectl get -o yaml`) gives its items, and a
+    KubeVela chart's system-namespace directive reads as `vela-system`.
+    """
+    text = _CHART_NAMESPACE.sub(rf"\g<key>{SYSTEM_NAMESPACE}", text)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}:{mark.column + 1}" if mark else ""
-        raise ModelError(f"{filename}{line}: invalid YAML: {exc}") from exc
-    docs = []
+        raise _invalid_yaml(exc, text, filename) from exc
+    docs: list[LoadedDocument] = []
     for node in nodes:
-        if node is None:
-            continue
-        data = yaml.load(yaml.serialize(node), Loader=_Loader)
+        if node is None or (isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG):
+            continue  # an empty document: `---` at the end, or only comments
+        try:
+            data = _Loader("").construct_document(node)
+        except yaml.YAMLError as exc:
+            raise _invalid_yaml(exc, text, filename) from exc
         if data is None:
             continue
         if not isinstance(data, dict):
             raise ModelError(
                 f"{filename}:{node.start_mark.line + 1}: expected an object, got {type(data).__name__}"
             )
-        docs.append(LoadedDocument(data, node, filename))
+        docs.extend(_list_items(LoadedDocument(data, node, filename)))
     return docs
+
+
+def _list_items(doc: LoadedDocument) -> list[LoadedDocument]:
+    """The objects of a `v1` `List`, each with its own node for error positions; else `doc`."""
+    if doc.data.get("kind") != "List" or doc.data.get("apiVersion") != "v1":
+        return [doc]
+    items = doc.data.get("items") or []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise ModelError(f"{doc.where(['items'])}: the items of a List must be objects")
+    parent = _child(doc.node, "items")
+    return [LoadedDocument(item, _child(parent, i), doc.filename) for i, item in enumerate(items)]
+
+
+def _invalid_yaml(exc: yaml.YAMLError, text: str, filename: str) -> ModelError:
+    """`file:line:col: invalid YAML: ...`, with a hint when the line holds a Helm directive."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is None:
+        return ModelError(f"{filename}: invalid YAML: {exc}")
+    problem = " ".join(
+        part for part in (getattr(exc, "context", None), getattr(exc, "problem", None)) if part
+    ) or str(exc)
+    lines = text.splitlines()
+    hint = ""
+    if mark.line < len(lines) and "{{" in lines[mark.line]:
+        hint = " (this looks like a Helm chart template: render it with `helm template` first)"
+    return ModelError(f"{filename}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}{hint}")
 
 
 def parse_object(doc: LoadedDocument | dict[str, Any], filename: str = "<input>") -> Resource:
