@@ -50,15 +50,10 @@ def apply(
             session.out.print(f"{obj.kind.lower()}/{obj.metadata.name} stored", highlight=False)
         if any(obj.kind == RUN for obj in objects):
             if holder is None:
-                session.say(
-                    "No engine is running: the runs start when one does "
-                    "(`cueflow run FILE` or `cueflow server`)."
-                )
+                session.say("No engine is running: the runs start with the next one.")
             else:
-                session.say(
-                    f"An engine is running ({holder}); it runs what it had when it started, so "
-                    "these runs start with the next engine."
-                )
+                store.notify_engine(opened.url.render_as_string(hide_password=False))
+                session.say(f"Handed to the running engine ({holder}).")
 
     session.execute(command)
 
