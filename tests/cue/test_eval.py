@@ -32,6 +32,11 @@ EXPORTS = {
     "default-overridden-by-unification": ("a: *1 | 2\nb: a & 2", {"a": 1, "b": 2}),
     "nested-default-in-marked-disjunct": ("a: *1 | 2\nb: *a | 3", {"a": 1, "b": 1}),
     "bottom-default-dropped": ("a: *_|_ | 3", {"a": 3}),
+    "eliminated-default-gives-way": (
+        'a: (*"GET" | "POST" | "PUT") & (*"POST" | "PUT")',
+        {"a": "POST"},
+    ),
+    "default-of-the-side-whose-mark-survives": ("a: (*1 | 3) & (*2 | 1)", {"a": 1}),
     "struct-disjunction-selected-by-field": (
         'a: {k: "x", n: int} | {k: "y"}\na: k: "y"',
         {"a": {"k": "y"}},
@@ -160,6 +165,7 @@ ERRORS = {
     "incomplete-type": ("a: int\nb: a + 1", "a", True),
     "ambiguous-defaults": ("a: *1 | *2 | int", "a", True),
     "no-default-after-unify": ("a: (*1 | 2 | 3) & (1 | *2 | 3)", "a", True),
+    "all-defaults-eliminated": ("a: (*1 | 3 | 4) & (*5 | 3 | 4)", "a", True),
     "required-missing": ("a!: int", "a", True),
     "optional-reference": ("p: {a?: int}\nx: p.a", "x", True),
     "if-on-missing-field": ("s: {...}\nif s.x.y > 0 {f: 1}", "", True),

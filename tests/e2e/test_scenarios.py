@@ -413,10 +413,6 @@ parameter: {
 """
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'src/cueflow/cue/evaluator.py: (*"GET" | "POST" | ...) & (*"POST" | "PUT") has no default '
-    "in cueflow; CUE drops a default whose disjunct was eliminated and picks POST, so the "
-    "method handed to http.#HTTPDo stays incomplete"))
 async def test_parameter_default_differing_from_the_provider_default(world: World) -> None:
     """A template's own default for a provider field wins over the provider's default."""
     await world.apply(definition("post-json", POST_BY_DEFAULT))

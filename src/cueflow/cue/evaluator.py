@@ -364,7 +364,10 @@ NEW, EVALUATING, DONE = 0, 1, 2
 
 # How a disjunct takes part in the default: not at all, as one of the values of a
 # disjunction without marks (every disjunct is then "default"), or by a `*` mark.
-NOT_DEFAULT, UNMARKED, MARKED = 0, 1, 2
+# ORPHANED: from a disjunction whose marked disjuncts were all eliminated in this branch;
+# the enclosing disjunction decides (not default if that mark survived in another branch,
+# as if unmarked otherwise), so that `(*"GET" | "POST") & (*"POST" | "PUT")` is "POST".
+NOT_DEFAULT, ORPHANED, UNMARKED, MARKED = 0, 1, 2, 3
 
 Conjunct = tuple[Any, Env | None, Group | None, tuple[int, ...]]
 
@@ -807,8 +810,7 @@ class Vertex:
         expr, _env, _group, key = self.disjs[0]
         alts = flatten_disjunction(expr)
         any_marked = any(m for _, m in alts)
-        cands: list[Vertex] = []
-        flags: list[int] = []
+        survivors: list[tuple[bool, Vertex, int]] = []
         errors: list[CueError] = []
         for i, (_, marked) in enumerate(alts):
             c = Vertex(self.parent, self.label)
@@ -825,12 +827,9 @@ class Vertex:
                     errors.append(err)
                     continue
                 leaves = [(c, c.dflag)]
-            for leaf, sub in leaves:
-                cands.append(leaf)
-                if any_marked:
-                    flags.append(MARKED if marked and sub != NOT_DEFAULT else NOT_DEFAULT)
-                else:
-                    flags.append(sub)
+            survivors.extend((marked, leaf, sub) for leaf, sub in leaves)
+        cands = [leaf for _, leaf, _ in survivors]
+        flags = self._default_flags(survivors, any_marked)
         uniq: list[Vertex] = []
         uflags: list[int] = []
         for c, f in zip(cands, flags, strict=True):
@@ -858,6 +857,20 @@ class Vertex:
         self.kind = 0
         for c in uniq:
             self.kind |= c.kind
+
+    @staticmethod
+    def _default_flags(survivors: list[tuple[bool, Vertex, int]], any_marked: bool) -> list[int]:
+        """The default flag of each surviving disjunct: a `*` mark counts only while some
+        marked disjunct survives (CUE drops the default of `(*1 | 2) & 2`)."""
+        inner_kept = any(sub == MARKED for _, _, sub in survivors)
+        orphan = NOT_DEFAULT if inner_kept else UNMARKED
+        subs = [orphan if sub == ORPHANED else sub for _, _, sub in survivors]
+        if any(marked for marked, _, _ in survivors):
+            return [MARKED if marked and sub != NOT_DEFAULT else NOT_DEFAULT
+                    for (marked, _, _), sub in zip(survivors, subs, strict=True)]
+        if any_marked:
+            return [ORPHANED if sub == UNMARKED else sub for sub in subs]
+        return subs
 
     def _check_composite(self, v: ValidatorValue) -> None:
         """A std validator on a struct or list (`list.MaxItems(2)`), once it is concrete."""
