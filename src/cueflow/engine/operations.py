@@ -29,22 +29,29 @@ def _finished(entry: StepStatusBase) -> bool:
     return is_step_finished(entry.phase or "", entry.reason or "")
 
 
+def _move_phase(status: WorkflowRunStatus, step: str | None, source: StepPhase, target: StepPhase) -> bool:
+    """Move the steps and sub-steps in `source` (all, or the one named `step`) to `target`;
+    a moved group takes its unfinished sub-steps along. True when something moved."""
+    found = False
+    for entry in status.steps or []:
+        if entry.phase == source and step in (None, entry.name):
+            entry.phase = target
+            found = True
+            for sub in entry.sub_steps or []:
+                if not _finished(sub):
+                    sub.phase = target
+        for sub in entry.sub_steps or []:
+            if sub.phase == source and step in (None, sub.name):
+                sub.phase = target
+                found = True
+    return found
+
+
 def suspend_run(state: RunState, step: str | None = None) -> None:
     status = state.status
     if status.terminated:
         raise OperationError("can not suspend a terminated workflow")
-    found = False
-    for entry in status.steps or []:
-        if entry.phase == StepPhase.RUNNING and step in (None, entry.name):
-            entry.phase = StepPhase.SUSPENDING
-            found = True
-            for sub in entry.sub_steps or []:
-                if not _finished(sub):
-                    sub.phase = StepPhase.SUSPENDING
-        for sub in entry.sub_steps or []:
-            if sub.phase == StepPhase.RUNNING and step in (None, sub.name):
-                sub.phase = StepPhase.SUSPENDING
-                found = True
+    found = _move_phase(status, step, StepPhase.RUNNING, StepPhase.SUSPENDING)
     if step is not None and not found:
         raise OperationError(f"can not find step {step}: it is not running")
     status.suspend = True
@@ -56,18 +63,7 @@ def resume_run(state: RunState, step: str | None = None) -> None:
         raise OperationError("can not resume a terminated workflow")
     if not status.suspend:
         return
-    found = False
-    for entry in status.steps or []:
-        if entry.phase == StepPhase.SUSPENDING and step in (None, entry.name):
-            entry.phase = StepPhase.RUNNING
-            found = True
-            for sub in entry.sub_steps or []:
-                if not _finished(sub):
-                    sub.phase = StepPhase.RUNNING
-        for sub in entry.sub_steps or []:
-            if sub.phase == StepPhase.SUSPENDING and step in (None, sub.name):
-                sub.phase = StepPhase.RUNNING
-                found = True
+    found = _move_phase(status, step, StepPhase.SUSPENDING, StepPhase.RUNNING)
     if step is not None and not found:
         raise OperationError(f"can not find step {step}")
     status.suspend = False
