@@ -72,6 +72,24 @@ def test_operation_on_missing_run_or_without_step(cli, in_store):
     assert in_store(lambda s: s.take_requests()) == []
 
 
+def test_rollback_is_refused_and_changes_nothing(cli, in_store, tmp_path):
+    """Spec 5.4 #72."""
+    path = tmp_path / "run.yaml"
+    path.write_text(RUN)
+    cli("apply", "-f", str(path))
+    before = in_store(lambda s: s.get("WorkflowRun", "ci", "build"))
+    result = cli("rollback", "ci/build")
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: can not rollback a WorkflowRun"
+    assert result.stdout == ""
+    after = in_store(lambda s: s.get("WorkflowRun", "ci", "build"))
+    assert after.version == before.version
+    assert in_store(lambda s: s.take_requests()) == []
+    missing = cli("rollback", "nothing")
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: WorkflowRun default/nothing not found"
+
+
 def test_logs_print_a_runs_lines_by_step(cli, in_store):
     async def prepare(opened: store.SqlStore):
         doc = {"metadata": {"name": "build", "namespace": "ci"}, "status": {"status": "succeeded"}}

@@ -198,6 +198,20 @@ async def test_restart_from_sub_step(harness):
     assert phases(status)["step3"] == ("succeeded", "")
 
 
+async def test_rollback_is_refused_and_changes_nothing(harness):
+    """#72, on a run in progress and on a finished one."""
+    await harness.start([s("s1", "suspend")])
+    await harness.start([s("s1")], name="done")
+    for name in ("app", "done"):
+        before = await harness.store.get("WorkflowRun", "default", name)
+        with pytest.raises(EngineError, match=r"^can not rollback a WorkflowRun$"):
+            await harness.engine.rollback("default", name)
+        await harness.settle()
+        after = await harness.store.get("WorkflowRun", "default", name)
+        assert after.version == before.version and after.doc == before.doc
+    assert (await harness.status())["status"] == "suspending"
+
+
 async def test_retry_now_skips_the_backoff(harness):
     await harness.start([s("s1", "failing")])
     for _ in range(8):

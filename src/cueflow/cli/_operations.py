@@ -1,4 +1,4 @@
-"""`cueflow suspend|resume|terminate|restart|retry RUN` and `cueflow logs RUN`.
+"""`cueflow suspend|resume|terminate|restart|retry|rollback RUN` and `cueflow logs RUN`.
 
 Operations are recorded as requests in the store: the engine that owns the store takes them,
 and with no engine running, the next one to start acts on them.
@@ -17,7 +17,7 @@ from rich.markup import escape
 from cueflow import store
 from cueflow.cli._documents import RUN
 from cueflow.cli._resources import NamespaceOption
-from cueflow.cli._session import BadInput, Session, split_name
+from cueflow.cli._session import BadInput, CliError, Session, split_name
 
 FOLLOW_INTERVAL = 0.5
 """Seconds between reads of the store while following a run's log from another process."""
@@ -89,6 +89,20 @@ OPERATION_COMMANDS = {
     ),
     Operation.RETRY: _operation_command(Operation.RETRY, "Retry a failed step now."),
 }
+
+
+def rollback(ctx: typer.Context, run: RunArgument, namespace: NamespaceOption = None) -> None:
+    """Roll a run back (not supported for WorkflowRuns: they keep no revisions)."""
+    session: Session = ctx.obj
+
+    async def command(opened: store.SqlStore) -> None:
+        from cueflow.engine.operations import ROLLBACK_REFUSED  # the engine loads lazily
+
+        ns, name = split_name(run, namespace)
+        await opened.get(RUN, ns, name)
+        raise CliError(ROLLBACK_REFUSED)
+
+    session.execute(command)
 
 
 def logs(

@@ -52,6 +52,7 @@ app.command()(_resources.get)
 app.command()(_resources.delete)
 for _operation, _command in _operations.OPERATION_COMMANDS.items():
     app.command(name=_operation.value)(_command)
+app.command()(_operations.rollback)
 app.command()(_operations.logs)
 app.add_typer(_definitions.app, name="def", help="Work with step definitions.")
 app.add_typer(

@@ -427,6 +427,10 @@ class Engine:
             prepare=prepare,
         )
 
+    async def rollback(self, namespace: str, name: str) -> None:
+        """Refused with an EngineError, the run left as it is (spec 2.14.3)."""
+        await self._operate(namespace, name, operations.rollback_run)
+
     async def retry(self, namespace: str, name: str, step: str) -> None:
         """Retry a failed step now: a retrying one without waiting for its backoff, a step
         that failed for good (after retries, timeout, ...) by restarting from it."""

@@ -1,4 +1,5 @@
-"""Manual operations on a run's status (spec 2.14.2, 2.14.3): suspend, resume, terminate, restart.
+"""Manual operations on a run's status (spec 2.14.2, 2.14.3): suspend, resume, terminate, restart
+(rollback is refused).
 
 Pure functions of the state; the engine persists the result and wakes the run.
 """
@@ -91,6 +92,14 @@ def restart_run(state: RunState) -> None:
     state.journal.clear()
     state.debug.clear()
     state.drop_counters()
+
+
+ROLLBACK_REFUSED = "can not rollback a WorkflowRun"
+
+
+def rollback_run(state: RunState) -> None:
+    """Always refused (spec 2.14.3): a WorkflowRun keeps no revisions to go back to."""
+    raise OperationError(ROLLBACK_REFUSED)
 
 
 def _dependants(steps: Sequence[StepBase], start: str, mode: Mode) -> list[str]:
