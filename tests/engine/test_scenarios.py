@@ -1,8 +1,15 @@
-"""Spec 5.1 #19-#26 with stub steps: `apply` waits until marked ready, `failing` always fails."""
+"""Spec 5 scenarios with stub steps: `apply` waits until marked ready, `failing` always fails."""
 
 from __future__ import annotations
 
-from engine_harness import needs_cue, phases
+from datetime import UTC, datetime
+
+import pytest
+from engine_harness import needs_cue, phases, steps_of
+
+from cueflow.engine import EngineSettings
+from cueflow.engine.scheduler import EnginePass, Plan, RunState
+from cueflow.model import RunPhase, WorkflowRun
 
 
 def s(name, kind="apply", **extra):
@@ -288,3 +295,74 @@ async def test_if_in_groups_and_a_timed_out_second_group(harness):
     status = await harness.status()
     assert status["status"] == "failed"
     assert phases(status)["group2-sub"] == ("failed", "Timeout")
+
+
+async def test_stale_status_is_not_acted_on(harness):
+    """#51: a pass that reads fewer top-level entries than the engine last wrote runs nothing,
+    writes nothing and looks again after the backoff wait."""
+    await harness.start([s("s1", "success"), s("s2")])
+    assert harness.runs == {"s1": 1, "s2": 1}
+    run = harness.engine._runs[("default", "app")]
+    entries = run.state.status.steps
+    s2 = entries.pop()  # the status as an out-of-date read would show it: 1 entry, 2 written
+    written = await harness.store.get("WorkflowRun", "default", "app")
+    run.wake.set()
+    await harness.settle()
+    await harness.advance(1)
+    assert harness.runs == {"s1": 1, "s2": 1}
+    assert (await harness.store.get("WorkflowRun", "default", "app")).version == written.version
+    entries.append(s2)  # the read catches up: the retry armed by the skipped pass runs s2
+    await harness.advance(1)
+    assert harness.runs == {"s1": 1, "s2": 2}
+    assert phases(await harness.status()) == {"s1": ("succeeded", ""), "s2": ("running", "Wait")}
+
+
+async def test_stale_status_pass_reports_skipped():
+    """#51 at the pass level: the internal `skipped` state, no step type resolved or run."""
+    doc = {
+        "apiVersion": "core.oam.dev/v1alpha1",
+        "kind": "WorkflowRun",
+        "metadata": {"name": "app"},
+        "spec": {"workflowSpec": {"steps": [s("s1", "success"), s("s2")]}},
+        "status": {
+            "startTime": "2026-01-01T00:00:00Z",
+            "steps": [{"name": "s1", "id": "a", "phase": "succeeded"}],
+        },
+    }
+    run = WorkflowRun.model_validate(doc)
+
+    def resolve(type_name):
+        raise AssertionError(f"{type_name} was resolved")
+
+    async def checkpoint() -> None:
+        raise AssertionError("the status was written")
+
+    def make_pass(written_steps):
+        return EnginePass(
+            RunState(run=run.model_copy(deep=True)),
+            Plan(run.spec.workflow_spec.steps, None),
+            resolve,
+            EngineSettings(),
+            lambda: datetime(2026, 1, 1, tzinfo=UTC),
+            checkpoint,
+            lambda *a: None,
+            written_steps=written_steps,
+        )
+
+    stale = make_pass(2)
+    assert await stale.execute() == RunPhase.SKIPPED
+    assert stale.state.status.to_dict() == run.status.to_dict()
+    with pytest.raises(AssertionError, match="apply was resolved"):
+        await make_pass(1).execute()  # as many entries as written: the pass goes on
+
+
+async def test_restart_does_not_trip_the_stale_status_guard(harness):
+    """#51 with #73: a restart empties the status; the pass that re-initialises it runs."""
+    status = await harness.start([s("s1", "success"), s("s2")])
+    old_ids = {name: entry["id"] for name, entry in steps_of(status).items()}
+    await harness.engine.restart("default", "app")
+    await harness.settle()
+    assert harness.runs == {"s1": 2, "s2": 2}
+    status = await harness.status()
+    assert status["status"] == "executing" and len(status["steps"]) == 2
+    assert all(steps_of(status)[name]["id"] != old_ids[name] for name in old_ids)

@@ -151,6 +151,8 @@ class Engine:
         self._definitions: dict[tuple[str, str], str] = {}
         self._workflows: dict[tuple[str, str], Workflow] = {}
         self._template_types: dict[str, StepType] = {}
+        self._written_steps: dict[tuple[str, str], tuple[int, datetime]] = {}
+        """Per run: how many top-level status entries the last status write held, and when."""
         self._writer = _GroupCommit(store)
         self._server: asyncio.Server | None = None
         self._wakeup_task: asyncio.Task[None] | None = None
@@ -349,6 +351,7 @@ class Engine:
         """Delete a stored object; a run is stopped first (its logs go with it)."""
         if kind == WorkflowRun.KIND:
             run = self._runs.pop((namespace, name), None)
+            self._written_steps.pop((namespace, name), None)
             if run is not None:
                 await self._halt(run)
                 for future in run.waiters:
@@ -600,6 +603,7 @@ class Engine:
             checkpoint=lambda: self._checkpoint(run),
             log=lambda step, text, level: self._log(run, step, text, level),
             wake=run.wake.set,
+            written_steps=self._remembered_steps(run),
         )
         try:
             phase = await engine_pass.execute()
@@ -611,6 +615,11 @@ class Engine:
             self._retry_later(run)
             return RunPhase.EXECUTING
         run.error_backoff = 0.0
+        if phase == RunPhase.SKIPPED:  # spec 2.15: nothing ran, nothing is written
+            logger.debug("run %s/%s: stale status, looking again later", *run.key)
+            wake_at = self.clock.now() + engine_pass.backoff_interval()
+            run.timer = self.clock.call_at(wake_at, run.wake.set)
+            return phase
         status = state.status
         status.status = phase
         if status.conditions:
@@ -629,6 +638,17 @@ class Engine:
         if wake_at is not None:
             run.timer = self.clock.call_at(wake_at, run.wake.set)
         return phase
+
+    def _remembered_steps(self, run: _Run) -> int | None:
+        """The stale-status guard's memory of the run (spec 2.15): None once it expired, or
+        when the pass is about to re-initialise the run (which drops it)."""
+        remembered = self._written_steps.get(run.key)
+        if remembered is not None and not run.state.fresh:
+            count, written_at = remembered
+            if self.clock.now() - written_at <= self.settings.stale_status_memory:
+                return count
+        self._written_steps.pop(run.key, None)
+        return None
 
     def _retry_later(self, run: _Run) -> None:
         base = self.settings.error_backoff.total_seconds()
@@ -697,6 +717,7 @@ class Engine:
         try:
             record = await self._writer.put(stored)
         except StoreError as exc:
+            self._written_steps.pop(run.key, None)  # the store may hold fewer entries now
             if run.first_write is not None and not run.first_write.done():
                 run.first_write.set_exception(exc)
                 self._runs.pop(run.key, None)
@@ -705,6 +726,9 @@ class Engine:
             raise
         if status.finished:
             run.record = record  # what waiters get; not kept earlier, to save memory
+            self._written_steps.pop(run.key, None)
+        else:
+            self._written_steps[run.key] = (len(status.steps or []), self.clock.now())
         if run.first_write is not None and not run.first_write.done():
             run.first_write.set_result(record)
         if run.watchers:

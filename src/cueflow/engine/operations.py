@@ -30,7 +30,9 @@ def _finished(entry: StepStatusBase) -> bool:
     return is_step_finished(entry.phase or "", entry.reason or "")
 
 
-def _move_phase(status: WorkflowRunStatus, step: str | None, source: StepPhase, target: StepPhase) -> bool:
+def _move_phase(
+    status: WorkflowRunStatus, step: str | None, source: StepPhase, target: StepPhase
+) -> bool:
     """Move the steps and sub-steps in `source` (all, or the one named `step`) to `target`;
     a moved group takes its unfinished sub-steps along. True when something moved."""
     found = False

@@ -88,6 +88,11 @@ class RunState:
         return self.run.status
 
     @property
+    def fresh(self) -> bool:
+        """Brand new or cleared by a restart: the next pass initialises it (spec 2.2)."""
+        return self.status.start_time is None and not self.status.steps
+
+    @property
     def variables(self) -> dict[str, Any]:
         return self.store.setdefault("vars", {})
 
@@ -157,7 +162,10 @@ class EnginePass:
         checkpoint: Callable[[], Awaitable[None]],
         log: Callable[[str, str, str], None],
         wake: Callable[[], None] = lambda: None,
+        written_steps: int | None = None,
     ) -> None:
+        """`written_steps`: how many top-level status entries the engine last wrote, if it
+        remembers (the stale-status guard, spec 2.15)."""
         self.state = state
         self.plan = plan
         self.resolve = resolve
@@ -166,6 +174,7 @@ class EnginePass:
         self.checkpoint = checkpoint
         self.log = log
         self.wake = wake
+        self.written_steps = written_steps
         self.op = Operation()
         self.trace = "i-" + "".join(random.choices(string.ascii_lowercase + string.digits, k=8))
         self.index: dict[str, StepStatusBase] = {}
@@ -190,7 +199,7 @@ class EnginePass:
 
     async def execute(self) -> RunPhase:
         status = self.state.status
-        if status.start_time is None and not status.steps:
+        if self.state.fresh:
             self.initialise()
         self.build_index()
         all_done, all_succeeded = self.check_steps()
@@ -200,6 +209,8 @@ class EnginePass:
             return RunPhase.SUSPENDING
         if all_succeeded:
             return RunPhase.SUCCEEDED
+        if self.written_steps is not None and len(status.steps or []) < self.written_steps:
+            return RunPhase.SKIPPED  # older than the engine's own last write: do not act on it
         await self.run_steps(
             self.plan.steps, None, self.plan.effective_mode().steps or Mode.STEP_BY_STEP
         )
