@@ -9,7 +9,7 @@ from engine_harness import needs_cue, phases, steps_of
 
 from cueflow.engine import EngineSettings
 from cueflow.engine.scheduler import EnginePass, Plan, RunState
-from cueflow.model import RunPhase, WorkflowRun
+from cueflow.model import AUTO_SUSPEND_MESSAGE, RunPhase, WorkflowRun
 
 
 def s(name, kind="apply", **extra):
@@ -178,6 +178,81 @@ async def test_outputs_to_inputs_in_dag(harness):
     harness.ready.add("step2")
     status = await until_done(harness, 1)
     assert status["status"] == "succeeded" and status["mode"]["steps"] == "DAG"
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["#11", "#12 patch status at once"])
+async def test_failure_limit_suspends_then_resume_retries(store, at_once):
+    """#11 (EnableSuspendOnFailure) and #12 (EnablePatchStatusAtOnce as well): identical
+    observations; the gate only adds status writes within a pass."""
+    from engine_harness import Harness
+
+    settings = EngineSettings(suspend_on_failure=True, patch_status_at_once=at_once)
+    h = Harness(store, settings)
+    await h.engine.start()
+    try:
+        status = await h.start([s("step1"), s("step2-failed", "failing")])
+        assert set(h.runs) == {"step1"} and status["status"] == "executing"
+        h.ready.add("step1")
+        await h.advance(1)
+        for attempt in range(1, 11):
+            status = await h.status()
+            assert h.runs["step2-failed"] == attempt
+            assert status["status"] == "executing" and "message" not in status
+            assert phases(status)["step2-failed"] == ("failed", "Execute")
+            await h.advance(60)
+        status = await h.status()
+        assert h.runs["step2-failed"] == 11
+        assert status["status"] == "suspending" and status["message"] == AUTO_SUSPEND_MESSAGE
+        assert phases(status)["step2-failed"] == ("failed", "FailedAfterRetries")
+        await h.advance(600)
+        assert h.runs["step2-failed"] == 11  # suspended: no timer
+        await h.engine.resume("default", "app")
+        await h.settle()
+        status = await h.status()
+        assert h.runs["step2-failed"] == 12
+        assert status["status"] == "executing" and "message" not in status
+        assert phases(status)["step2-failed"] == ("failed", "Execute")
+    finally:
+        await h.engine.stop()
+
+
+@pytest.mark.parametrize("at_once", [False, True])
+async def test_patch_status_at_once_writes_after_every_step_status_change(store, at_once):
+    """#12: with the gate, each recorded step status reaches the store (and watchers) before
+    the next step runs, with the run phase it implies; without it, one write per pass."""
+    import asyncio
+
+    from engine_harness import Harness
+
+    h = Harness(store, EngineSettings(patch_status_at_once=at_once))
+    await h.engine.start()
+    try:
+        await h.start([s("s0", "suspend"), s("s1", "success"), s("s2", "success")])
+        seen = []
+
+        async def follow():
+            async for event in h.engine.watch("default", "app"):
+                if event.kind == "status":
+                    got = phases(event.status)
+                    seen.append((event.phase, [got[n][0] for n in ("s0", "s1", "s2") if n in got]))
+
+        follower = asyncio.create_task(follow())
+        await h.settle()
+        await h.engine.resume("default", "app")
+        await asyncio.wait_for(follower, 5)
+    finally:
+        await h.engine.stop()
+    within_pass = [
+        ("executing", ["succeeded"]),
+        ("executing", ["succeeded", "succeeded"]),
+        ("succeeded", ["succeeded", "succeeded", "succeeded"]),
+    ]
+    assert seen == [
+        ("suspending", ["suspending"]),
+        ("suspending", ["running"]),  # the resume
+        *(within_pass if at_once else []),
+        ("succeeded", ["succeeded", "succeeded", "succeeded"]),
+    ]
 
 
 async def test_failure_limit_with_a_running_dag_branch_does_not_suspend(store):

@@ -395,35 +395,6 @@ async def test_per_step_retry_policy(harness):
     assert phases(status)["s1"] == ("failed", "FailedAfterRetries")
 
 
-async def test_suspend_on_failure_after_the_retry_limit_and_resume(store):
-    from engine_harness import Harness
-
-    from cueflow.engine import EngineSettings
-
-    h = Harness(store, EngineSettings(suspend_on_failure=True))
-    await h.engine.start()
-    try:
-        status = await h.start([s("step1"), s("step2-failed", "failing")])
-        for _ in range(9):
-            assert status["status"] == "executing" and "message" not in status
-            assert phases(status)["step2-failed"][0] == "failed"
-            await h.advance(60)
-            status = await h.status()
-        assert h.runs["step2-failed"] == 10
-        await h.advance(60)
-        status = await h.status()
-        assert h.runs["step2-failed"] == 11
-        assert status["status"] == "suspending" and status["message"] == AUTO_SUSPEND_MESSAGE
-        assert phases(status)["step2-failed"] == ("failed", "FailedAfterRetries")
-        await h.engine.resume("default", "app")
-        await h.settle()
-        status = await h.status()
-        assert status["status"] == "executing" and "message" not in status
-        assert phases(status)["step2-failed"] == ("failed", "Execute")
-    finally:
-        await h.engine.stop()
-
-
 async def test_properties_name_is_an_additional_step_name(harness):
     status = await harness.start(
         [s("s1", properties={"name": "mystep"}), s("s2", dependsOn=["mystep"])],

@@ -331,8 +331,9 @@ class EnginePass:
                 return sub
         return None
 
-    def record(self, status: StepStatusBase, group: _Group | None) -> None:
-        """Write a step status into the run status (spec 2.6 "record status")."""
+    async def record(self, status: StepStatusBase, group: _Group | None) -> None:
+        """Write a step status into the run status (spec 2.6 "record status"); with
+        `patch_status_at_once`, also into the store, with the run phase it implies now."""
         now = self.now()
         target: StepStatusBase
         if group is None:
@@ -363,6 +364,9 @@ class EnginePass:
             target.first_execute_time = now
         target.last_execute_time = now
         self.index[target.name] = target
+        if self.settings.patch_status_at_once:
+            self.state.status.status = self.phase_after_run()
+            await self.checkpoint()
 
     # --- backoff bookkeeping (spec 2.12 / 2.14.4) -------------------------------------------
 
@@ -401,7 +405,7 @@ class EnginePass:
             reason = self.pending_reason(step, group)
             if reason is not None:
                 if record_pending:
-                    self.record_pending(step, group, reason)
+                    await self.record_pending(step, group, reason)
                 waiting.append(step)
                 continue
             todo.append(step)
@@ -430,17 +434,17 @@ class EnginePass:
             return True
         reason = self.pending_reason(step, group)
         if reason is not None:
-            self.record_pending(step, group, reason)
+            await self.record_pending(step, group, reason)
             return not stop_early
         previous = self.dependency_phase(step, steps, i, mode)
         status, op = await self.run_step(step, group, previous)
         self.merge(op)
         if not self.finished(status) and status.phase != StepPhase.SUSPENDING:
-            self.record(status, group)
+            await self.record(status, group)
             self.bump_backoff(status.id, status.message or "")
             return not stop_early
         self.clear_backoff(status.id)
-        self.record(status, group)
+        await self.record(status, group)
         return not (stop_early and self.state.status.suspend)
 
     def merge(self, op: Operation) -> None:
@@ -472,14 +476,14 @@ class EnginePass:
                 return reason
         return None
 
-    def record_pending(self, step: StepBase, group: _Group | None, reason: str) -> None:
+    async def record_pending(self, step: StepBase, group: _Group | None, reason: str) -> None:
         entry = self.entry(step.name, group)
         step_id = entry.id if entry is not None and entry.id else new_step_id()
         self.bump_backoff(step_id, reason)
         pending = StepStatusBase(
             id=step_id, name=step.name, type=step.type, phase=StepPhase.PENDING, message=reason
         )
-        self.record(pending, group)
+        await self.record(pending, group)
 
     def input_value(self, source: str, basic: dict[str, Any]) -> tuple[bool, Any]:
         try:
