@@ -441,3 +441,37 @@ async def test_restart_does_not_trip_the_stale_status_guard(harness):
     status = await harness.status()
     assert status["status"] == "executing" and len(status["steps"]) == 2
     assert all(steps_of(status)[name]["id"] != old_ids[name] for name in old_ids)
+
+
+@needs_cue
+async def test_input_replaces_a_property_instead_of_unifying(store):
+    """#56: variable `score` = close({x: 100}), properties {score: {x: 101}}, input
+    {from: score, parameterKey: score} → succeeded, no message; the step sees x: 100."""
+    from engine_harness import Harness
+
+    templates = {
+        "make-score": "output: score: close({x: 100})\n",
+        "use-score": "seen: parameter.score.x\nparameter: score: {x: int}\n",
+    }
+    h = Harness(store, templates=templates)
+    await h.engine.start()
+    try:
+        status = await h.start(
+            [
+                s("make", "make-score", outputs=[{"name": "score", "valueFrom": "output.score"}]),
+                s(
+                    "use",
+                    "use-score",
+                    properties={"score": {"x": 101}},
+                    inputs=[{"from": "score", "parameterKey": "score"}],
+                    outputs=[{"name": "seen", "valueFrom": "seen"}],
+                ),
+            ]
+        )
+    finally:
+        await h.engine.stop()
+    assert status["status"] == "succeeded"
+    use = steps_of(status)["use"]
+    assert use["phase"] == "succeeded" and "message" not in use
+    variables = await h.variables()
+    assert variables == {"score": {"x": 100}, "seen": 100}
