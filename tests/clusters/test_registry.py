@@ -43,11 +43,14 @@ async def test_add_rejects_unknown_context_and_missing_file(
 
 async def test_unknown_cluster_says_how_to_add_it(kv: SqlStore) -> None:
     registry = clusters.ClusterRegistry(kv)
-    with pytest.raises(clusters.ClusterError,
-                       match=r'cluster "eu" is not registered; add it with `cueflow cluster add`'):
+    with pytest.raises(clusters.ClusterError) as raised:
         await registry.client("eu")
-    with pytest.raises(clusters.ClusterError, match="no default cluster is configured"):
+    assert str(raised.value) == ('cluster "eu" is not registered '
+                                 "(add it with `cueflow cluster add eu --kubeconfig FILE`)")
+    with pytest.raises(clusters.ClusterError) as raised:
         await registry.client("")
+    assert str(raised.value) == ("no default cluster is configured "
+                                 "(add one with `cueflow cluster add local --kubeconfig FILE`)")
     assert not await registry.has_default()
     await registry.close()
 
@@ -62,9 +65,10 @@ async def test_unreachable_cluster_names_the_address(kv: SqlStore, tmp_path: Pat
     path.write_text(yaml.safe_dump(config))
     await clusters.add_cluster(kv, "dead", path)
     registry = clusters.ClusterRegistry(kv)
-    with pytest.raises(clusters.ClusterError,
-                       match=rf'cluster "dead" at http://127.0.0.1:{port} is unreachable'):
+    with pytest.raises(clusters.ClusterError) as raised:
         await registry.client("dead")
+    assert str(raised.value) == \
+        f'cluster "dead" at http://127.0.0.1:{port} is unreachable: connection refused'
     await registry.close()
 
 

@@ -8,13 +8,16 @@ namespaced: callers never need plural names.
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 from kubernetes_asyncio import client as k8s_client
+from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.dynamic import DynamicClient
 from kubernetes_asyncio.dynamic import exceptions as dynamic_errors
 from kubernetes_asyncio.dynamic.resource import Resource
@@ -27,6 +30,7 @@ __all__ = [
     "KubeForbidden",
     "KubeNotFound",
     "KubeUnreachable",
+    "failure_summary",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,6 +84,31 @@ def _error_from_status(status: int, body: Any) -> KubeError:
     return leaf(message, status, reason)
 
 
+def failure_summary(exc: BaseException) -> str:
+    """A few words on why talking to an API server failed (`connection refused`), instead
+    of the client library's paragraph, so a step message stays one readable line."""
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return "host name not found"
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        detail = getattr(exc.certificate_error, "verify_message", "") or exc.certificate_error
+        return f"its TLS certificate is not accepted ({detail})"
+    if isinstance(exc, aiohttp.ClientSSLError):
+        return "the TLS handshake failed"
+    if isinstance(exc, TimeoutError):
+        return "no answer in time"
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return "the server closed the connection"
+    if isinstance(exc, ApiException):
+        return f"the API server answered {exc.status} {exc.reason or ''}".rstrip()
+    os_error = exc.os_error if isinstance(exc, aiohttp.ClientConnectorError) else exc
+    if isinstance(os_error, OSError) and os_error.errno:
+        if os_error.errno == errno.ECONNREFUSED:
+            return "connection refused"
+        return os.strerror(os_error.errno).lower()
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 class KubeClient:
     """Unstructured access to one cluster."""
 
@@ -113,9 +142,8 @@ class KubeClient:
         return bool((await self._resource(api_version, kind)).namespaced)
 
     def _unreachable(self, exc: BaseException) -> KubeUnreachable:
-        detail = str(exc) or type(exc).__name__
-        return KubeUnreachable(
-            f'cluster "{self.name or "local"}" at {self.host} is unreachable: {detail}')
+        return KubeUnreachable(f'cluster "{self.name or "local"}" at {self.host} is '
+                               f"unreachable: {failure_summary(exc)}")
 
     async def _call(self, method: str, path: str, body: Any = None, **params: Any) -> Obj:
         try:

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 import yaml
 from kubernetes_asyncio import client as k8s_client
 from kubernetes_asyncio import config as k8s_config
+from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.config.config_exception import ConfigException
 from kubernetes_asyncio.dynamic import DynamicClient
 
@@ -186,11 +187,10 @@ class ClusterRegistry:
         record = await self._store.kv_get(KV_SPACE, name) if self._store else None
         if record is None:
             if name == DEFAULT_CLUSTER:
-                raise ClusterError(
-                    "no default cluster is configured; add one with "
-                    "`cueflow cluster add local --kubeconfig FILE`")
-            raise ClusterError(
-                f'cluster "{name}" is not registered; add it with `cueflow cluster add`')
+                raise ClusterError("no default cluster is configured (add one with "
+                                   "`cueflow cluster add local --kubeconfig FILE`)")
+            raise ClusterError(f'cluster "{name}" is not registered (add it with '
+                               f"`cueflow cluster add {name} --kubeconfig FILE`)")
         spec = ClusterSpec.from_record(name, record)
         try:
             await k8s_config.load_kube_config(
@@ -210,7 +210,8 @@ class ClusterRegistry:
             dynamic = await DynamicClient(api, cache_file=cache_file)
         except Exception as exc:  # discovery fails in many library-specific ways
             await api.close()
-            detail = str(exc) or type(exc).__name__
-            raise ClusterError(
-                f'cluster "{name}" at {configuration.host} is unreachable: {detail}') from exc
+            problem = "answered with an error" if isinstance(exc, ApiException) \
+                else "is unreachable"
+            raise ClusterError(f'cluster "{name}" at {configuration.host} {problem}: '
+                               f"{kube.failure_summary(exc)}") from exc
         return kube.KubeClient(name, api, dynamic)

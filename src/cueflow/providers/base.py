@@ -15,7 +15,15 @@ from typing import Any, Protocol
 
 
 class ProviderError(Exception):
-    """A provider call failed; the message is shown to the user as the step message."""
+    """A provider call failed; the message is shown to the user as the step message.
+
+    The runner normally appends the task rendered as CUE (spec 3.4), which shows what the
+    call was given. Subclasses whose message says all there is to say (an unknown cluster,
+    an action cueflow cannot perform) set `quote_task = False`: there the rendered task
+    would only bury the one line that matters.
+    """
+
+    quote_task: bool = True
 
 
 class StepLogger(Protocol):

@@ -44,7 +44,10 @@ Obj = dict[str, Any]
 
 
 class ClusterUnavailable(ProviderError):
-    """The task's cluster is not registered or cannot be reached."""
+    """The task's cluster is not registered or cannot be reached; the message names the
+    cluster (and its address), which is all the step message needs."""
+
+    quote_task = False
 
 
 async def kube_client(ctx: ProviderContext, args: dict[str, Any]) -> clusters.KubeClient:
@@ -52,8 +55,8 @@ async def kube_client(ctx: ProviderContext, args: dict[str, Any]) -> clusters.Ku
     `ClusterUnavailable`, a cluster name that is not a string a plain ProviderError."""
     cluster = params.optional_str(args, "cluster")
     if ctx.clusters is None:
-        raise ClusterUnavailable("no Kubernetes cluster is available to this run; add one "
-                                 "with `cueflow cluster add local --kubeconfig FILE`")
+        raise ClusterUnavailable("no Kubernetes cluster is available to this run (add one "
+                                 "with `cueflow cluster add local --kubeconfig FILE`)")
     try:
         client: clusters.KubeClient = await ctx.clusters.client(cluster)
     except clusters.ClusterError as exc:
@@ -114,6 +117,8 @@ async def apply_object(client: clusters.KubeClient, desired: Obj,
             last_applied_time_key: datetime.now(UTC).isoformat(timespec="seconds"),
         })
         return await client.patch(api_version, kind, name, namespace, change)
+    except clusters.KubeUnreachable as exc:
+        raise ClusterUnavailable(f"apply {kind} {namespace}/{name}: {exc}") from exc
     except clusters.KubeError as exc:
         raise ProviderError(f"apply {kind} {namespace}/{name}: {exc}") from exc
 
@@ -133,6 +138,8 @@ async def patch(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
     client = await kube_client(ctx, args)
     try:
         live = await client.get(api_version, kind, name, namespace)
+    except clusters.KubeUnreachable as exc:
+        raise ClusterUnavailable(f"patch {kind} {namespace}/{name}: {exc}") from exc
     except clusters.KubeError as exc:
         raise ProviderError(f"patch {kind} {namespace}/{name}: {exc}") from exc
     for server_field in ("resourceVersion", "uid", "creationTimestamp", "generation",

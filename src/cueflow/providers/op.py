@@ -2,7 +2,8 @@
 the top level of the task struct (spec 3.7).
 
 The functions are the new-style ones; only the shape differs where the legacy
-result field has another name (`list`, and `response` for HTTP).
+result field has another name (`list`, and `response` for HTTP). The definitions that
+only KubeVela's Application controller can serve are added by `kubevela` and fail.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cueflow.providers import config, email, http, kube, metrics, params, time, util
+from cueflow.providers import config, email, http, kube, kubevela, metrics, params, time, util
 from cueflow.providers.base import ProviderContext, ProviderFunction, ProviderPackage
 
 __all__ = ["package"]
@@ -66,5 +67,7 @@ def package(
         "list-config": config_provider.list,
     }
     functions.update(builtin_functions or {})
-    return ProviderPackage(path=PACKAGE_PATH, provider="op", schema=params.load_schema("op"),
+    functions.update(kubevela.op_functions())
+    schema = params.load_schema("op") + "\n" + kubevela.op_schema()
+    return ProviderPackage(path=PACKAGE_PATH, provider="op", schema=schema,
                            functions=functions, legacy=True)
