@@ -12,7 +12,7 @@ import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from cueflow.cue.numbers import format_number
 
@@ -21,6 +21,24 @@ from cueflow.cue.numbers import format_number
 KINDS = frozenset(
     {"string", "int", "number", "float", "bytes", "bool", "null", "list", "struct", "_"}
 )
+
+
+@runtime_checkable
+class Schema(Protocol):
+    """A CUE value handed to a builtin as it is, not made concrete (`yaml.Validate(s, #Config)`).
+
+    A parameter declared with kind `schema` takes one. An evaluator that does not
+    pass one gives the concrete Python value instead, and the builtin treats that
+    as a schema whose fields all must be equal.
+    """
+
+    def check(self, value: Any, *, concrete: bool) -> str | None:
+        """Unify with a concrete Python value: the first error's message, or None.
+
+        With `concrete`, a field the schema leaves non-concrete (`b: int` where the
+        value has no `b`) is an error too.
+        """
+        ...
 
 
 class BuiltinError(Exception):
@@ -43,7 +61,13 @@ class Builtin:
     `validator` marks a function that may be written with its first argument left
     out (`strings.MinRunes(3)`): the evaluator then runs `check` with the
     constrained value in front. CUE allows this for every function whose result
-    is a bool.
+    is a bool, unless the parameter left over has a default.
+
+    `optional` counts trailing parameters with a default (`path.Base(p)` means
+    `path.Base(p, path.Unix)`); such a function is `variadic` to the evaluator,
+    which checks the kinds of the arguments given, and the count is checked here.
+    `schemas` are the positions of parameters that take a `Schema` (kind `_` in
+    `params`).
     """
 
     name: str
@@ -52,6 +76,8 @@ class Builtin:
     result: str
     validator: bool = False
     variadic: bool = False
+    optional: int = 0
+    schemas: tuple[int, ...] = ()
 
     def __call__(self, *args: Any) -> Any:
         """Call the function; failures raise `BuiltinError`, a failed validation is False."""
@@ -72,6 +98,9 @@ class Builtin:
         return None if result is True else ""
 
     def _run(self, args: tuple[Any, ...]) -> Any:
+        if self.optional and not len(self.params) - self.optional <= len(args) <= len(self.params):
+            want = len(self.params) - self.optional
+            raise BuiltinError(f"expected {want} to {len(self.params)} arguments, got {len(args)}")
         try:
             return self.fn(*args)
         except BuiltinError:
@@ -81,8 +110,17 @@ class Builtin:
 
 
 def builtin(package: str, name: str, fn: Callable[..., Any], params: str, result: str) -> Builtin:
-    """Declare a member; `params` is a space-separated kind list ("string int")."""
-    kinds = tuple(params.split())
+    """Declare a member; `params` is a space-separated kind list ("string int").
+
+    A kind ending in `?` marks a parameter with a default, which `fn` supplies;
+    only trailing parameters may have one. Kind `schema` is a `Schema` parameter.
+    """
+    declared = params.split()
+    schemas = tuple(i for i, kind in enumerate(declared) if kind == "schema")
+    kinds = tuple("_" if kind == "schema" else kind.removesuffix("?") for kind in declared)
+    optional = sum(kind.endswith("?") for kind in declared)
+    if any(kind.endswith("?") for kind in declared[: len(declared) - optional]):
+        raise ValueError(f"{package}.{name}: only trailing parameters may have a default")
     for kind in (*kinds, result):
         if not set(kind.split("|")) <= KINDS:
             raise ValueError(f"{package}.{name}: unknown kind {kind!r}")
@@ -91,7 +129,10 @@ def builtin(package: str, name: str, fn: Callable[..., Any], params: str, result
         fn=fn,
         params=kinds,
         result=result,
-        validator=result == "bool" and bool(kinds),
+        validator=result == "bool" and bool(kinds) and not optional,
+        variadic=bool(optional),
+        optional=optional,
+        schemas=schemas,
     )
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from cueflow.cue import numbers
-from cueflow.cue.std.base import BuiltinError, as_text, cue_equal, package
+from cueflow.cue.std.base import BuiltinError, Schema, as_text, cue_equal, package
 
 _ESCAPES = {
     '"': '\\"',
@@ -106,16 +106,37 @@ def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 def unify_plain(a: Any, b: Any, path: str) -> Any:
     """Unify two concrete values: structs merge, anything else must be equal."""
+    where = f"{path}: " if path else ""
     if isinstance(a, dict) and isinstance(b, dict):
         merged = dict(a)
         for key, value in b.items():
-            merged[key] = (
-                unify_plain(merged[key], value, f"{path}.{key}") if key in merged else value
-            )
+            inner = f"{path}.{key}" if path else key
+            merged[key] = unify_plain(merged[key], value, inner) if key in merged else value
         return merged
+    if isinstance(a, list) and isinstance(b, list):
+        if len(a) != len(b):
+            raise BuiltinError(f"{where}incompatible list lengths ({len(a)} and {len(b)})")
+        return [
+            unify_plain(x, y, f"{path}.{i}" if path else str(i))
+            for i, (x, y) in enumerate(zip(a, b, strict=True))
+        ]
     if not cue_equal(a, b):
-        raise BuiltinError(f"{path}: conflicting values {marshal(a)} and {marshal(b)}")
+        raise BuiltinError(f"{where}conflicting values {marshal(a)} and {marshal(b)}")
     return a
+
+
+def conform(value: Any, schema: Any, *, concrete: bool) -> bool:
+    """`value` unified with `schema` without error (and, with `concrete`, fully concrete).
+
+    True, or `BuiltinError` with the first conflict; what `Validate` returns.
+    """
+    if isinstance(schema, Schema):
+        problem = schema.check(value, concrete=concrete)
+        if problem is not None:
+            raise BuiltinError(problem)
+    else:
+        unify_plain(value, schema, "")
+    return True
 
 
 _DECODER = json.JSONDecoder(
@@ -159,6 +180,11 @@ def valid(data: str | bytes) -> bool:
     except ValueError:
         return False
     return True
+
+
+def validate(data: str | bytes, schema: Any) -> bool:
+    """Whether the JSON text is valid and agrees with `schema` (it need not be complete)."""
+    return conform(unmarshal(data), schema, concrete=False)
 
 
 def _tokens(text: str) -> list[str]:
@@ -246,5 +272,6 @@ MEMBERS = package(
         ("MarshalStream", marshal_stream, "_", "string"),
         ("UnmarshalStream", unmarshal_stream, "bytes|string", "_"),
         ("Unmarshal", unmarshal, "bytes|string", "_"),
+        ("Validate", validate, "bytes|string schema", "bool"),
     ],
 )

@@ -18,7 +18,7 @@ import yaml
 
 from cueflow.cue import numbers
 from cueflow.cue.std.base import BuiltinError, as_text, package
-from cueflow.cue.std.encoding_json import unify_plain
+from cueflow.cue.std.encoding_json import conform, unify_plain
 
 WIDTH = 80
 INDENT = 2
@@ -455,6 +455,16 @@ def unmarshal(data: str | bytes) -> Any:
         loader.dispose()
 
 
+def validate(data: str | bytes, schema: Any) -> bool:
+    """Every document of the stream unified with `schema` is error-free and concrete."""
+    return all(conform(doc, schema, concrete=True) for doc in unmarshal_stream(data))
+
+
+def validate_partial(data: str | bytes, schema: Any) -> bool:
+    """Every document of the stream unifies with `schema` without error."""
+    return all(conform(doc, schema, concrete=False) for doc in unmarshal_stream(data))
+
+
 MEMBERS = package(
     "encoding/yaml",
     [
@@ -462,5 +472,7 @@ MEMBERS = package(
         ("MarshalStream", marshal_stream, "_", "string"),
         ("Unmarshal", unmarshal, "bytes|string", "_"),
         ("UnmarshalStream", unmarshal_stream, "bytes|string", "_"),
+        ("Validate", validate, "bytes|string schema", "bool"),
+        ("ValidatePartial", validate_partial, "bytes|string schema", "bool"),
     ],
 )
