@@ -35,6 +35,7 @@ def context(store, now, previous="", label=""):
 
 
 async def test_suspend_with_duration_resumes_after_it():
+    """#68."""
     store: dict = {"vars": {}}
     start = datetime(2026, 1, 1, tzinfo=UTC)
     ctx, status, actions = context(store, start)
@@ -71,6 +72,7 @@ async def test_suspend_rejects_bad_duration():
 
 
 async def test_wait_break_fail_message():
+    """#55, the actions."""
     now = datetime(2026, 1, 1, tzinfo=UTC)
     ctx, status, actions = context({}, now)
     await builtin.wait(ctx, {"continue": True})
@@ -92,6 +94,7 @@ async def test_wait_break_fail_message():
 
 
 async def test_var_put_and_get():
+    """#65."""
     store: dict = {"vars": {}}
     ctx, _, _ = context(store, datetime(2026, 1, 1, tzinfo=UTC))
     await builtin.var(ctx, {"method": "Put", "path": "clusterIP", "value": "1.1.1.1"})

@@ -109,6 +109,7 @@ def apply_step(name, **extra):
 
 
 async def test_outputs_to_inputs_step_by_step(cluster):
+    """#7."""
     output = {
         "name": "message",
         "valueFrom": '"message: " + output.$returns.value.status.conditions[0].message',
@@ -136,6 +137,7 @@ async def test_outputs_to_inputs_step_by_step(cluster):
 
 
 async def test_dag_with_skipped_dependency(cluster):
+    """#10."""
     status = await cluster.start(
         [
             apply_step("step2", dependsOn=["step1"]),
@@ -157,6 +159,7 @@ async def test_dag_with_skipped_dependency(cluster):
 
 
 async def test_render_error_fails_after_retries_and_skips_the_rest(cluster):
+    """#14."""
     status = await cluster.start([{"name": "step1", "type": "failed-render"}, apply_step("step2")])
     for _ in range(100):
         if status["status"] != "executing":
@@ -170,6 +173,7 @@ async def test_render_error_fails_after_retries_and_skips_the_rest(cluster):
 
 
 async def test_suspend_with_duration_then_deploy(cluster):
+    """#23."""
     status = await cluster.start(
         [{"name": "s", "type": "suspend-and-deploy", "properties": {"image": "nginx"}}]
     )
@@ -182,6 +186,7 @@ async def test_suspend_with_duration_then_deploy(cluster):
 
 
 async def test_group_with_suspend_runs_siblings_together(cluster):
+    """#5."""
     status = await cluster.start(
         [
             {
@@ -202,6 +207,8 @@ async def test_group_with_suspend_runs_siblings_together(cluster):
 
 
 async def test_context_per_step(cluster):
+    """#29."""
+
     def save(name):
         return {"name": name, "type": "save-process-context", "properties": {"name": f"cm-{name}"}}
 

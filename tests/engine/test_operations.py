@@ -19,6 +19,7 @@ def group(name, subs, **extra):
 
 
 async def test_manual_suspend_stops_progress_until_resume(harness):
+    """#69."""
     await harness.start([s("s1", "running"), s("s2")])
     await harness.engine.suspend("default", "app")
     status = await harness.status()
@@ -34,6 +35,7 @@ async def test_manual_suspend_stops_progress_until_resume(harness):
 
 
 async def test_suspend_errors(harness):
+    """#69 and #71."""
     await harness.start([s("s1", "running"), s("s2")])
     with pytest.raises(EngineError, match="can not find step nope"):
         await harness.engine.suspend("default", "app", step="nope")
@@ -46,6 +48,7 @@ async def test_suspend_errors(harness):
 
 
 async def test_suspend_and_resume_single_sub_step(harness):
+    """#69 and #71, one sub-step."""
     await harness.start([group("g", [s("sub1", "running"), s("sub2", "running")])])
     await harness.engine.suspend("default", "app", step="sub1")
     status = await harness.status()
@@ -60,6 +63,7 @@ async def test_suspend_and_resume_single_sub_step(harness):
 
 
 async def test_resume_of_not_suspended_run_changes_nothing(harness):
+    """#71."""
     before = await harness.start([s("s1", "running")])
     await harness.engine.resume("default", "app", step="whatever")
     after = await harness.status()
@@ -67,6 +71,7 @@ async def test_resume_of_not_suspended_run_changes_nothing(harness):
 
 
 async def test_terminate_marks_running_failed_and_skips_rest(harness):
+    """#27."""
     await harness.start([s("s1", "suspend"), s("s2")])
     await harness.engine.terminate("default", "app")
     await harness.settle()
@@ -77,9 +82,11 @@ async def test_terminate_marks_running_failed_and_skips_rest(harness):
     )
     got = phases(status)
     assert got["s1"] == ("failed", "Terminate") and got["s2"] == ("skipped", "Skip")
+    assert "s2" not in harness.runs
 
 
 async def test_terminate_keeps_timeout_and_after_retries_reasons(harness):
+    """#70."""
     subs = [s("a", "running"), s("b", "failed-after-retries"), s("c", "failing")]
     await harness.start([group("g", subs), s("after", **{"if": "always"})])
     await harness.engine.terminate("default", "app")
@@ -96,6 +103,7 @@ async def test_terminate_keeps_timeout_and_after_retries_reasons(harness):
 
 
 async def test_restart_whole_run(harness):
+    """#73."""
     status = await harness.start([s("s1", "failed-after-retries")])
     assert status["status"] == "failed"
     old_id = steps_of(status)["s1"]["id"]
@@ -109,6 +117,7 @@ async def test_restart_whole_run(harness):
 
 
 async def test_restart_from_step_errors(harness):
+    """#74."""
     await harness.start([s("s1"), s("s2", "failed-after-retries")])
     with pytest.raises(EngineError, match="not found"):
         await harness.engine.restart("default", "app", step="nope")
@@ -121,6 +130,7 @@ def _out(name):
 
 
 async def test_restart_from_step_in_step_by_step_mode(harness):
+    """#75."""
     status = await harness.start(
         [
             s("step1", outputs=_out("step1")),
@@ -142,6 +152,7 @@ async def test_restart_from_step_in_step_by_step_mode(harness):
 
 
 async def test_restart_from_step_in_dag_removes_consumers(harness):
+    """#76."""
     from cueflow.engine.operations import restart_from
     from cueflow.engine.scheduler import Plan, RunState
     from cueflow.model import WorkflowRun
@@ -178,6 +189,7 @@ async def test_restart_from_step_in_dag_removes_consumers(harness):
 
 
 async def test_restart_from_sub_step(harness):
+    """#77."""
     subs = [
         s("step2-sub1", outputs=_out("sub1")),
         s("step2-sub2", "failed-after-retries", outputs=_out("sub2")),
@@ -242,6 +254,7 @@ async def test_wait_and_watch(harness):
 
 
 async def test_workflow_ref_and_mode_inheritance(harness):
+    """#1."""
     await harness.engine.apply(
         {
             "apiVersion": "core.oam.dev/v1alpha1",
@@ -276,6 +289,7 @@ async def test_missing_workflow_ref_rejected_at_apply(harness):
 
 
 async def test_unknown_step_type_keeps_run_initializing(harness):
+    """#2."""
     status = await harness.start([s("s1", "invalid")])
     assert status["status"] == "initializing"
     condition = status["conditions"][0]

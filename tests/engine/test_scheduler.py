@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from engine_harness import needs_cue, phases, steps_of
+from engine_harness import Harness, needs_cue, phases, steps_of
 
+from cueflow.engine import EngineSettings
 from cueflow.model import AUTO_SUSPEND_MESSAGE
 
 
@@ -16,6 +17,7 @@ def group(name, subs, **extra):
 
 
 async def test_failed_step_blocks_the_rest_and_context_is_created(harness):
+    """#30, and #3: the run's context store is named after it."""
     status = await harness.start([s("s1"), s("s2", "failed"), s("s3")])
     assert status["status"] == "executing"
     assert phases(status) == {"s1": ("succeeded", ""), "s2": ("failed", "")}
@@ -24,6 +26,7 @@ async def test_failed_step_blocks_the_rest_and_context_is_created(harness):
 
 
 async def test_three_successes_succeed_in_one_pass(harness):
+    """#30."""
     status = await harness.start([s("s1"), s("s2"), s("s3")])
     assert status["status"] == "succeeded" and status["finished"] is True
     assert [e["name"] for e in status["steps"]] == ["s1", "s2", "s3"]
@@ -33,6 +36,7 @@ async def test_three_successes_succeed_in_one_pass(harness):
 
 
 async def test_failed_sub_step_fails_group_without_reason(harness):
+    """#31."""
     status = await harness.start([s("s1"), group("s2", [s("sub1"), s("sub2", "failed")]), s("s3")])
     assert status["status"] == "executing"
     assert phases(status) == {
@@ -45,6 +49,7 @@ async def test_failed_sub_step_fails_group_without_reason(harness):
 
 @needs_cue
 async def test_timeout_of_running_step(harness):
+    """#32."""
     status = await harness.start(
         [
             s("s1"),
@@ -65,6 +70,7 @@ async def test_timeout_of_running_step(harness):
 
 @needs_cue
 async def test_if_selected_suspend_times_out(harness):
+    """#33."""
     status = await harness.start(
         [
             s("s1"),
@@ -87,6 +93,7 @@ async def test_if_selected_suspend_times_out(harness):
 
 
 async def test_timeouts_inside_a_group(harness):
+    """#34."""
     subs = [
         s("s2-sub1"),
         s("s2-sub2", "running", timeout="1s"),
@@ -106,6 +113,7 @@ async def test_timeouts_inside_a_group(harness):
 
 
 async def test_timeout_on_the_group_times_out_its_sub_steps(harness):
+    """#34, the timeout on the group."""
     subs = [s("s2-sub1"), s("s2-sub2", "running"), s("s2-suspend", "suspend")]
     await harness.start([s("s1"), group("s2", subs, timeout="1s"), s("s3")])
     await harness.advance(2)
@@ -119,6 +127,7 @@ async def test_timeout_on_the_group_times_out_its_sub_steps(harness):
 
 
 async def test_failed_after_retries_skips_group_and_rest(harness):
+    """#35."""
     status = await harness.start(
         [s("s1", "failed-after-retries"), group("s2", [s("a"), s("b", "failed")]), s("s3")]
     )
@@ -130,6 +139,7 @@ async def test_failed_after_retries_skips_group_and_rest(harness):
 
 
 async def test_always_group_after_failure(harness):
+    """#36."""
     subs = [
         s("sub1", **{"if": "always", "dependsOn": ["sub2"]}),
         s("sub2", "failed-after-retries"),
@@ -148,6 +158,7 @@ async def test_always_group_after_failure(harness):
 
 
 async def test_groups_that_succeed_and_empty_groups(harness):
+    """#37."""
     status = await harness.start([group("g1", [s("a"), s("b")]), group("g2", [])])
     assert status["status"] == "succeeded"
     got = steps_of(status)
@@ -156,6 +167,7 @@ async def test_groups_that_succeed_and_empty_groups(harness):
 
 
 async def test_always_steps_step_by_step(harness):
+    """#39."""
     status = await harness.start(
         [
             s("s1"),
@@ -171,6 +183,7 @@ async def test_always_steps_step_by_step(harness):
 
 
 async def test_always_steps_dag_skip_transitively(harness):
+    """#40."""
     status = await harness.start(
         [
             s("s1"),
@@ -190,6 +203,7 @@ async def test_always_steps_dag_skip_transitively(harness):
 
 @needs_cue
 async def test_if_expressions_step_by_step(harness):
+    """#41."""
     status = await harness.start(
         [
             s("s1"),
@@ -209,6 +223,7 @@ async def test_if_expressions_step_by_step(harness):
 
 @needs_cue
 async def test_if_overrides_skipped_dependency_in_dag(harness):
+    """#41, DAG variant."""
     status = await harness.start(
         [
             s("s1"),
@@ -230,6 +245,7 @@ async def test_if_overrides_skipped_dependency_in_dag(harness):
 
 @needs_cue
 async def test_skipped_parent_wins_over_always(harness):
+    """#42."""
     status = await harness.start(
         [
             s("s1"),
@@ -260,10 +276,7 @@ async def test_skipped_parent_wins_over_always(harness):
 
 
 async def test_suspend_on_failure_step_by_step(store):
-    from engine_harness import Harness
-
-    from cueflow.engine import EngineSettings
-
+    """#38."""
     h = Harness(store, EngineSettings(suspend_on_failure=True))
     await h.engine.start()
     try:
@@ -285,10 +298,14 @@ async def test_suspend_on_failure_step_by_step(store):
 
 
 async def test_suspend_step_blocks_until_resumed(harness):
+    """#46."""
     status = await harness.start([s("s1"), s("s2", "suspend"), s("s3")])
     assert status["status"] == "suspending"
     assert phases(status)["s2"] == ("suspending", "Suspend")
     assert "s3" not in steps_of(status)
+    harness.engine._runs[("default", "app")].wake.set()  # another pass changes nothing
+    await harness.settle()
+    assert await harness.status() == status and "s3" not in harness.runs
     await harness.engine.resume("default", "app")
     await harness.settle()
     status = await harness.status()
@@ -297,6 +314,7 @@ async def test_suspend_step_blocks_until_resumed(harness):
 
 
 async def test_suspend_in_a_group(harness):
+    """#47."""
     status = await harness.start([group("g", [s("a", "suspend"), s("b")])])
     assert status["status"] == "suspending"
     got = phases(status)
@@ -304,6 +322,7 @@ async def test_suspend_in_a_group(harness):
 
 
 async def test_terminate_step_terminates_run(harness):
+    """#48."""
     status = await harness.start([s("s1"), s("s2", "terminate")])
     assert status["status"] == "terminated" and status["terminated"] is True
     assert phases(status)["s2"] == ("failed", "Terminate")
@@ -313,6 +332,7 @@ async def test_terminate_step_terminates_run(harness):
 
 
 async def test_runner_error_keeps_run_executing(harness):
+    """#49."""
     status = await harness.start([s("s1"), s("s2", "error")])
     assert status["status"] == "executing"
     assert list(steps_of(status)) == ["s1"]
@@ -321,15 +341,21 @@ async def test_runner_error_keeps_run_executing(harness):
 
 
 async def test_no_steps_succeeds(harness):
+    """#50."""
     status = await harness.start([])
     assert status["status"] == "succeeded"
 
 
 async def test_dag_pending_step_is_recorded_after_ready_ones(harness):
+    """#52."""
     status = await harness.start([s("s1"), s("s2", "pending"), s("s3")], mode={"steps": "DAG"})
     assert status["status"] == "executing"
     assert [e["name"] for e in status["steps"]] == ["s1", "s3", "s2"]
     assert steps_of(status)["s2"]["phase"] == "pending"
+    await harness.advance(1.1)
+    status = await harness.status()
+    assert status["status"] == "executing"
+    assert [e["name"] for e in status["steps"]] == ["s1", "s3", "s2"]
     harness.stubs["pending"].pending_switch = False
     await harness.advance(1.1)
     status = await harness.status()
@@ -338,6 +364,7 @@ async def test_dag_pending_step_is_recorded_after_ready_ones(harness):
 
 
 async def test_variable_of_waiting_step_is_persisted(harness):
+    """#53."""
     status = await harness.start([s("s1", "wait-with-set-var"), s("s2")])
     assert status["status"] == "executing"
     assert phases(status)["s1"] == ("running", "Wait")
@@ -345,6 +372,7 @@ async def test_variable_of_waiting_step_is_persisted(harness):
 
 
 async def test_waiting_step_backs_off(harness):
+    """#43."""
     await harness.start([s("s1", "running")])
     seen = []
     for _ in range(12):
@@ -355,9 +383,20 @@ async def test_waiting_step_backs_off(harness):
             waited += 1
         seen.append(waited)
     assert seen == [1, 1, 1, 1, 1, 1, 3, 6, 12, 25, 51, 60]
+    await harness.engine.stop()  # the backoff counters are in memory only
+    again = Harness(harness.store)
+    await again.engine.start()
+    try:
+        await again.settle()
+        assert again.runs == {"s1": 1}
+        await again.advance(1)
+        assert again.runs == {"s1": 2}
+    finally:
+        await again.engine.stop()
 
 
 async def test_dependson_waits_for_finished_dependency(harness):
+    """#60, dependsOn."""
     status = await harness.start(
         [s("s2", dependsOn=["s1"]), s("s1", "running")], mode={"steps": "DAG"}
     )
@@ -367,6 +406,7 @@ async def test_dependson_waits_for_finished_dependency(harness):
 
 
 async def test_retryable_failure_ends_failed_after_retries(harness):
+    """#59."""
     status = await harness.start([s("s1", "failing"), s("s2")])
     assert phases(status)["s1"] == ("failed", "Execute")
     for _ in range(200):
@@ -396,6 +436,7 @@ async def test_per_step_retry_policy(harness):
 
 
 async def test_properties_name_is_an_additional_step_name(harness):
+    """#64, additional names."""
     status = await harness.start(
         [s("s1", properties={"name": "mystep"}), s("s2", dependsOn=["mystep"])],
         mode={"steps": "DAG"},

@@ -36,6 +36,7 @@ def make_pass(step: dict, entry: dict, store: dict | None = None) -> EnginePass:
 
 
 def test_running_step_timeout_caps_the_backoff():
+    """#44."""
     first = (NOW - timedelta(seconds=0)).isoformat()
     p = make_pass(
         {"name": "s", "type": "x", "timeout": "30s"},
@@ -59,6 +60,7 @@ def test_running_step_timeout_caps_the_backoff():
     ],
 )
 def test_suspend_wait_time(timeout, resume_in, expected):
+    """#45."""
     step = {"name": "s", "type": "suspend"}
     if timeout:
         step["timeout"] = timeout
@@ -71,6 +73,7 @@ def test_suspend_wait_time(timeout, resume_in, expected):
 
 
 def test_backoff_grows_then_caps_at_the_failed_limit():
+    """#43, while a step is failed."""
     p = make_pass({"name": "s", "type": "x"}, {"phase": "failed", "reason": "Execute"})
     seconds = []
     for count in range(14):
