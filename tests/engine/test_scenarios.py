@@ -444,34 +444,132 @@ async def test_restart_does_not_trip_the_stale_status_guard(harness):
 
 
 @needs_cue
-async def test_input_replaces_a_property_instead_of_unifying(store):
+async def test_input_replaces_a_property_instead_of_unifying(cue_harness):
     """#56: variable `score` = close({x: 100}), properties {score: {x: 101}}, input
     {from: score, parameterKey: score} → succeeded, no message; the step sees x: 100."""
-    from engine_harness import Harness
-
-    templates = {
-        "make-score": "output: score: close({x: 100})\n",
-        "use-score": "seen: parameter.score.x\nparameter: score: {x: int}\n",
-    }
-    h = Harness(store, templates=templates)
-    await h.engine.start()
-    try:
-        status = await h.start(
-            [
-                s("make", "make-score", outputs=[{"name": "score", "valueFrom": "output.score"}]),
-                s(
-                    "use",
-                    "use-score",
-                    properties={"score": {"x": 101}},
-                    inputs=[{"from": "score", "parameterKey": "score"}],
-                    outputs=[{"name": "seen", "valueFrom": "seen"}],
-                ),
-            ]
-        )
-    finally:
-        await h.engine.stop()
+    status = await cue_harness.start(
+        [
+            s("make", "make-score", outputs=[{"name": "score", "valueFrom": "output.score"}]),
+            s(
+                "use",
+                "use-score",
+                properties={"score": {"x": 101}},
+                inputs=[{"from": "score", "parameterKey": "score"}],
+                outputs=[{"name": "seen", "valueFrom": "seen"}],
+            ),
+        ]
+    )
     assert status["status"] == "succeeded"
     use = steps_of(status)["use"]
     assert use["phase"] == "succeeded" and "message" not in use
-    variables = await h.variables()
-    assert variables == {"score": {"x": 100}, "seen": 100}
+    assert await cue_harness.variables() == {"score": {"x": 100}, "seen": 100}
+
+
+CUE_TEMPLATES = {
+    "multi-suspend": 'import "vela/builtin"\n'
+    "suspend1: builtin.#Suspend & {}\n"
+    "suspend2: builtin.#Suspend & {}\n",
+    "plain": "out: 1\n",
+    "make-score": "output: score: close({x: 100})\n",
+    "use-score": "seen: parameter.score.x\nparameter: score: {x: int}\n",
+}
+
+
+@pytest.fixture
+async def cue_harness(store):
+    """Step types are CUE templates; `suspend` is the embedded one."""
+    from engine_harness import Harness
+
+    h = Harness(store, templates=CUE_TEMPLATES)
+    await h.engine.start()
+    yield h
+    await h.engine.stop()
+
+
+@needs_cue
+async def test_suspend_and_resume(cue_harness):
+    """#4."""
+    status = await cue_harness.start([s("suspend", "suspend")])
+    assert status["suspend"] is True and status["status"] == "suspending"
+    entry = status["steps"][0]
+    assert entry["phase"] == "suspending" and entry["id"]
+    await cue_harness.engine.resume("default", "app")
+    await cue_harness.settle()
+    status = await cue_harness.status()
+    assert status["suspend"] is False and status["status"] == "succeeded"
+
+
+@needs_cue
+async def test_terminate_a_suspended_run(cue_harness):
+    """#6."""
+    status = await cue_harness.start([s("suspend1", "suspend"), s("suspend2", "suspend")])
+    assert status["status"] == "suspending"
+    await cue_harness.engine.terminate("default", "app")
+    await cue_harness.settle()
+    status = await cue_harness.status()
+    assert status["suspend"] is False and status["terminated"] is True
+    assert status["status"] == "terminated"
+
+
+@needs_cue
+async def test_several_suspends_in_one_step(cue_harness):
+    """#24: each suspend task of the template needs its own resume."""
+    status = await cue_harness.start([s("step", "multi-suspend")])
+    assert status["status"] == "suspending"
+    await cue_harness.engine.resume("default", "app")
+    await cue_harness.settle()
+    status = await cue_harness.status()
+    assert status["suspend"] is True and status["status"] == "suspending"
+    await cue_harness.engine.resume("default", "app")
+    await cue_harness.settle()
+    status = await cue_harness.status()
+    assert status["suspend"] is False and status["status"] == "succeeded"
+
+
+@needs_cue
+async def test_debug_snapshots(cue_harness):
+    """#28: one snapshot per evaluated step and sub-step, keyed by its id (upstream: a
+    ConfigMap `<run>-<id>-debug-<uid>` each); none for the group itself."""
+    from engine_harness import run_doc
+
+    doc = run_doc([s("step1", "plain"), group("step2", [s("step2-sub", "plain")])])
+    doc["metadata"]["annotations"] = {"workflowrun.oam.dev/debug": "true"}
+    await cue_harness.engine.apply(doc)
+    await cue_harness.settle()
+    record = await cue_harness.store.get("WorkflowRun", "default", "app")
+    assert record.doc["status"]["status"] == "succeeded"
+    ids = {name: entry["id"] for name, entry in steps_of(record.doc["status"]).items()}
+    debug = record.doc["cueflowState"]["debug"]
+    assert set(debug) == {ids["step1"], ids["step2-sub"]}
+    assert all("out: 1" in text for text in debug.values())
+
+
+async def test_depends_on_step_by_step(harness):
+    """#9."""
+    await harness.start([s("step1"), s("step2", dependsOn=["step1"])])
+    assert set(harness.runs) == {"step1"}
+    harness.ready.add("step1")
+    await harness.advance(1)
+    assert set(harness.runs) == {"step1", "step2"}
+    harness.ready.add("step2")
+    status = await until_done(harness, 1)
+    assert status["status"] == "succeeded"
+
+
+@needs_cue
+async def test_outputs_of_a_timed_out_step(harness):
+    """#18: the timed-out step's output is written, and a later `if` reads it."""
+    steps = [
+        s("step1", timeout="1s", outputs=[{"name": "output", "valueFrom": "context.name"}]),
+        s("step2", inputs=[{"from": "output"}], **{"if": 'inputs.output == "app"'}),
+    ]
+    await harness.start(steps)
+    assert set(harness.runs) == {"step1"}
+    await harness.advance(2)
+    assert "step2" in harness.runs
+    assert phases(await harness.status())["step1"] == ("failed", "Timeout")
+    assert await harness.variables() == {"output": "app"}
+    harness.ready.add("step2")
+    status = await until_done(harness, 1)
+    assert phases(status)["step2"] == ("succeeded", "")
+    assert status["status"] == "failed"
