@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from cueflow.cue.std import (
     bits,
+    csv,
     encoding,
     encoding_json,
     encoding_yaml,
@@ -20,6 +21,8 @@ from cueflow.cue.std import (
     regexp,
     strconv,
     strings,
+    tabwriter,
+    template,
     uuid,
 )
 from cueflow.cue.std import list as list_pkg
@@ -37,6 +40,7 @@ PACKAGES: dict[str, dict[str, Builtin | object]] = {
     "crypto/sha256": encoding.SHA256,
     "crypto/sha512": encoding.SHA512,
     "encoding/base64": encoding.BASE64,
+    "encoding/csv": csv.MEMBERS,
     "encoding/hex": encoding.HEX,
     "encoding/json": encoding_json.MEMBERS,
     "encoding/yaml": encoding_yaml.MEMBERS,
@@ -50,6 +54,8 @@ PACKAGES: dict[str, dict[str, Builtin | object]] = {
     "strconv": strconv.MEMBERS,
     "strings": strings.MEMBERS,
     "struct": struct_pkg.MEMBERS,
+    "text/tabwriter": tabwriter.MEMBERS,
+    "text/template": template.MEMBERS,
     "time": time_pkg.MEMBERS,
     "uuid": uuid.MEMBERS,
 }

@@ -8,10 +8,15 @@ from cueflow.cue.std.base import package
 
 _ESCAPES = str.maketrans({"<": "&lt;", ">": "&gt;", "&": "&amp;", "'": "&#39;", '"': "&#34;"})
 
+
+def escape(s: str) -> str:
+    return s.translate(_ESCAPES)
+
+
 MEMBERS = package(
     "html",
     [
-        ("Escape", lambda s: s.translate(_ESCAPES), "string", "string"),
+        ("Escape", escape, "string", "string"),
         ("Unescape", html.unescape, "string", "string"),
     ],
 )

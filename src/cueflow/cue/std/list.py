@@ -18,6 +18,7 @@ from typing import Any
 from cueflow.cue import numbers
 from cueflow.cue.std.base import (
     BuiltinError,
+    Schema,
     ValidationError,
     cue_equal,
     cue_text,
@@ -27,6 +28,7 @@ from cueflow.cue.std.base import (
     package,
     strings_of,
 )
+from cueflow.cue.std.encoding_json import conform
 
 MAX_REPEAT = 1_000_000
 
@@ -144,6 +146,22 @@ def unique_items(xs: list[Any]) -> bool:
     return True
 
 
+def _matches(value: Any, schema: Any) -> bool:
+    try:
+        return conform(value, schema, concrete=False)
+    except BuiltinError:
+        return False
+
+
+def match_n(xs: list[Any], n: Any, schema: Any) -> bool:
+    """Whether the number of elements that unify with `schema` satisfies `n` (a number or bound)."""
+    matched = sum(_matches(x, schema) for x in xs)
+    if not _matches(matched, n):
+        shown = cue_text(n) if not isinstance(n, Schema) else "n"
+        raise ValidationError(f"number of matched elements is {matched}: does not satisfy {shown}")
+    return True
+
+
 def _numbers(xs: list[Any]) -> list[int | Decimal]:
     for x in xs:
         if not is_number(x):
@@ -215,6 +233,7 @@ MEMBERS = package(
         ("MinItems", min_items, "list int", "bool"),
         ("MaxItems", max_items, "list int", "bool"),
         ("UniqueItems", unique_items, "list", "bool"),
+        ("MatchN", match_n, "list schema schema", "bool"),
         ("Contains", lambda xs, v: any(cue_equal(x, v) for x in xs), "list _", "bool"),
         ("Avg", avg, "list", "number"),
         ("Max", max_, "list", "number"),
