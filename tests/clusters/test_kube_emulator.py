@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import json
 from collections.abc import AsyncIterator
 
@@ -109,3 +111,78 @@ async def test_set_status_and_the_ready_workloads_controller() -> None:
                                      {"readyReplicas": 0})
         assert broken["status"] == {"readyReplicas": 0}
         assert (await client.get(f"{deployments}/d")).json()["status"] == {"readyReplicas": 0}
+
+
+SECRETS = "/api/v1/namespaces/default/secrets"
+
+
+def b64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+async def test_secret_string_data_is_folded_into_data_on_every_write(api) -> None:
+    emulator, client = api
+    made = (await client.post(SECRETS, json={"metadata": {"name": "s"},
+                                             "data": {"a": b64("old"), "keep": b64("k")},
+                                             "stringData": {"a": "new"}})).json()
+    assert "stringData" not in made
+    assert made["data"] == {"a": b64("new"), "keep": b64("k")}
+    made["stringData"] = {"put": "p"}
+    replaced = (await client.put(f"{SECRETS}/s", json=made)).json()
+    assert replaced["data"] == {"a": b64("new"), "keep": b64("k"), "put": b64("p")}
+    for content_type in ("application/merge-patch+json", "application/strategic-merge-patch+json",
+                         "application/apply-patch+yaml"):
+        patched = await client.patch(f"{SECRETS}/s", headers={"Content-Type": content_type},
+                                     content=json.dumps({"stringData": {"a": content_type}}))
+        assert patched.json()["data"]["a"] == b64(content_type)
+        assert "stringData" not in patched.json()
+    stored = emulator.objects_of("v1", "Secret")[0]
+    assert "stringData" not in stored and stored["data"]["put"] == b64("p")
+    bad = await client.post(SECRETS, json={"metadata": {"name": "t"}, "stringData": {"a": 1}})
+    assert bad.status_code == 400
+
+
+async def test_string_data_of_other_kinds_is_left_alone(api) -> None:
+    _, client = api
+    made = await client.post(CM, json={"metadata": {"name": "c"}, "stringData": {"a": "1"}})
+    assert made.json()["stringData"] == {"a": "1"}
+
+
+JOBS = "/apis/batch/v1/namespaces/default/jobs"
+JOB = {"metadata": {"name": "j"}, "spec": {"template": {"spec": {"containers": []}}}}
+
+
+async def test_a_created_job_completes_before_the_next_request(api) -> None:
+    _, client = api
+    created = (await client.post(JOBS, json=JOB)).json()
+    assert "status" not in created  # as a real API server answers, before the controller ran
+    status = (await client.get(f"{JOBS}/j")).json()["status"]
+    assert status["succeeded"] == 1 and status["active"] == 0
+    assert [(c["type"], c["status"]) for c in status["conditions"]] == [("Complete", "True")]
+    events = await client.get(JOBS, params={"watch": "1", "resourceVersion": "0",
+                                            "timeoutSeconds": "1"})
+    assert [json.loads(line)["type"] for line in events.text.splitlines()] == ["ADDED"]
+    changes = await client.get(JOBS, params={"watch": "1", "resourceVersion": "1",
+                                             "timeoutSeconds": "1"})
+    modified = [json.loads(line) for line in changes.text.splitlines()]
+    assert [e["type"] for e in modified] == ["MODIFIED"]
+    assert modified[0]["object"]["status"]["succeeded"] == 1
+
+
+async def test_a_suspended_job_waits_until_resumed(api) -> None:
+    _, client = api
+    suspended = {**JOB, "spec": {**JOB["spec"], "suspend": True, "completions": 2}}
+    await client.post(JOBS, json=suspended)
+    assert "status" not in (await client.get(f"{JOBS}/j")).json()
+    await client.patch(f"{JOBS}/j", content=b'{"spec": {"suspend": false}}',
+                       headers={"Content-Type": "application/merge-patch+json"})
+    assert (await client.get(f"{JOBS}/j")).json()["status"]["succeeded"] == 2
+
+
+async def test_jobs_stay_running_without_the_job_controller() -> None:
+    emulator = KubeEmulator(complete_jobs=False)
+    transport = httpx.ASGITransport(app=emulator.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://k8s") as client:
+        await client.post(JOBS, json=JOB)
+        await asyncio.sleep(0)  # let any scheduled completion run
+        assert "status" not in (await client.get(f"{JOBS}/j")).json()

@@ -69,7 +69,9 @@ async def test_template_renders_secret_and_objects(
                                 "config": {"url": "http://svc", "token": "t"}})
     secret = next(s for s in emulator.objects_of("v1", "Secret"))
     assert secret["type"] == "/endpoint"
-    assert secret["stringData"] == {"url": "http://svc", "owner": "api"}
+    assert "stringData" not in secret  # the API server folded it into data
+    assert {k: base64.b64decode(v).decode() for k, v in secret["data"].items()
+            if k in ("url", "owner")} == {"url": "http://svc", "owner": "api"}
     assert secret["metadata"]["labels"]["config.oam.dev/type"] == "endpoint"
     assert secret["metadata"]["labels"]["config.oam.dev/scope"] == "project"
     assert secret["metadata"]["annotations"]["config.oam.dev/template-namespace"] == \

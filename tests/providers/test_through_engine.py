@@ -35,6 +35,16 @@ parameter: name: string
 save: config.#CreateConfig & {$params: {name: "db", namespace: "default", config: parameter}}
 parameter: {...}
 """,
+    "job": """import ("vela/kube", "vela/builtin")
+apply: kube.#Apply & {$params: value: {
+    apiVersion: "batch/v1", kind: "Job"
+    metadata: {name: context.stepName, namespace: context.namespace}
+    spec: template: spec: {restartPolicy: "Never", containers: [{name: "c", image: "busybox"}]}
+}}
+wait: builtin.#ConditionalWait & {
+    $params: continue: apply.$returns.value.status.succeeded != _|_
+}
+""",
     "load-config": """import "vela/config"
 output: config.#ReadConfig & {$params: {name: "db", namespace: "default"}}
 """,
@@ -82,3 +92,22 @@ async def test_apply_wait_read_and_configs_through_the_engine(
     assert (variables["replicas"], variables["port"]) == (2, 5432)
     secret = ready_cluster.objects_of("v1", "Secret")[0]
     assert secret["metadata"]["labels"]["config.oam.dev/catalog"] == "velacore-config"
+
+
+async def test_a_job_step_waits_until_the_cluster_completed_the_job(
+    emulator: KubeEmulator, kv: SqlStore, tmp_path: Path
+) -> None:
+    await clusters.add_cluster(kv, "local", emulator.write_kubeconfig(tmp_path / "k.yaml"))
+    registry = clusters.ClusterRegistry(kv)
+    engine = Engine(kv, default_packages(kv=kv), Catalog(), clusters=registry)
+    await engine.start()
+    await engine.apply({"apiVersion": "core.oam.dev/v1alpha1", "kind": "WorkflowRun",
+                        "metadata": {"name": "batch", "namespace": "default"},
+                        "spec": {"workflowSpec": {"steps": [{"name": "once", "type": "job"}]}}})
+    record = await engine.wait("default", "batch", timeout=60)
+    await engine.stop()
+    await registry.close()
+    status = record.doc["status"]
+    assert status["status"] == "succeeded", status
+    job = emulator.objects_of("batch/v1", "Job")[0]
+    assert job["status"]["conditions"][0]["type"] == "Complete"

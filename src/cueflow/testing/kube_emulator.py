@@ -4,8 +4,12 @@ It speaks enough of the real API for `kubernetes_asyncio` (and kubectl-like
 clients) to work against it: discovery, CRUD on namespaced and cluster-scoped
 kinds, label and field selectors, merge / strategic merge / JSON patches,
 server-side apply that creates, collection deletes and `watch=true` with
-resourceVersion resume. It keeps no field ownership, runs no controllers and
-does not validate schemas; namespaces are not required to exist.
+resourceVersion resume. Like the real API server it folds a Secret's
+`stringData` into `data`. Like a cluster with a job controller it completes
+Jobs right after they are created (unless suspended, or `complete_jobs=False`):
+the create answer has no status yet, any later request sees the Job complete.
+It keeps no field ownership, runs no other controllers and does not validate
+schemas; namespaces are not required to exist.
 
     async with run_emulator() as api:
         api.write_kubeconfig(path)
@@ -17,6 +21,7 @@ serves one until interrupted.
 from __future__ import annotations
 
 import asyncio
+import base64
 import bisect
 import contextlib
 import copy
@@ -37,7 +42,8 @@ from starlette.routing import Route
 
 from cueflow.testing import serving
 
-__all__ = ["Controller", "KindInfo", "KubeEmulator", "run_emulator", "workloads_ready"]
+__all__ = ["Controller", "KindInfo", "KubeEmulator", "job_complete_status", "run_emulator",
+           "workloads_ready"]
 
 Obj = dict[str, Any]
 
@@ -99,8 +105,24 @@ Controller = Callable[[KindInfo, Obj], None]
 """Stands in for a cluster controller: may change an object (its status) as it is written."""
 
 
+def job_complete_status(obj: Obj) -> Obj:
+    """The status a job controller leaves on a Job whose pods all succeeded."""
+    now = _now()
+    return {"succeeded": (obj.get("spec") or {}).get("completions", 1), "active": 0,
+            "startTime": now, "completionTime": now,
+            "conditions": [{"type": "Complete", "status": "True", "lastProbeTime": now,
+                            "lastTransitionTime": now}]}
+
+
+def _job_finished(obj: Obj) -> bool:
+    conditions = (obj.get("status") or {}).get("conditions") or []
+    return any(c.get("type") in ("Complete", "Failed") and c.get("status") == "True"
+               for c in conditions)
+
+
 def workloads_ready(info: KindInfo, obj: Obj) -> None:
-    """Deployments, StatefulSets and ReplicaSets become ready and Jobs complete at once."""
+    """Deployments, StatefulSets and ReplicaSets become ready and Jobs complete at once
+    (already in the answer to the create)."""
     spec = obj.get("spec") or {}
     generation = obj["metadata"].get("generation", 1)
     if info.group == "apps" and info.kind in ("Deployment", "StatefulSet", "ReplicaSet"):
@@ -108,8 +130,8 @@ def workloads_ready(info: KindInfo, obj: Obj) -> None:
         obj["status"] = {"observedGeneration": generation, "replicas": replicas,
                          "readyReplicas": replicas, "availableReplicas": replicas,
                          "updatedReplicas": replicas}
-    elif info.group == "batch" and info.kind == "Job":
-        obj["status"] = {"succeeded": spec.get("completions", 1), "active": 0}
+    elif info.group == "batch" and info.kind == "Job" and not _job_finished(obj):
+        obj["status"] = job_complete_status(obj)
 
 
 class ApiError(Exception):
@@ -349,10 +371,14 @@ class KubeEmulator:
     """The in-memory API: a Starlette app plus the objects it serves."""
 
     def __init__(self, kinds: tuple[KindInfo, ...] = COMMON_KINDS,
-                 history: int = EVENT_LOG_SIZE, controllers: tuple[Controller, ...] = ()) -> None:
+                 history: int = EVENT_LOG_SIZE, controllers: tuple[Controller, ...] = (),
+                 complete_jobs: bool = True) -> None:
         self.history = history
         """How many change events a watch can resume from."""
         self.controllers = controllers
+        self.complete_jobs = complete_jobs
+        """Whether created (or resumed) Jobs complete, as a job controller would run them."""
+        self._jobs_to_complete: dict[tuple[str, str], str] = {}  # (namespace, name): uid
         self.kinds: dict[tuple[str, str, str], KindInfo] = {}
         self.objects: dict[tuple[str, str], dict[tuple[str, str], Obj]] = {}
         self.events: list[tuple[int, str, tuple[str, str], Obj]] = []
@@ -460,6 +486,7 @@ class KubeEmulator:
 
     async def _dispatch(self, request: Request, group: str, version: str) -> Response:
         self.requests.append((request.method, request.url.path))
+        self._complete_jobs()
         parts = [p for p in request.path_params["rest"].split("/") if p]
         namespace = ""
         if len(parts) >= 2 and parts[0] == "namespaces" and (group, version, parts[2] if len(
@@ -572,11 +599,33 @@ class KubeEmulator:
         meta.update(uid=str(uuid.uuid4()), creationTimestamp=_now(), generation=1)
         meta.pop("resourceVersion", None)
         obj = copy.deepcopy(body)
+        _fold_string_data(info, obj)
         for controller in self.controllers:
             controller(info, obj)
         self._store(info)[key] = obj
         self._bump("ADDED", info, obj)
+        self._start_job(info, obj)
         return obj
+
+    def _start_job(self, info: KindInfo, obj: Obj) -> None:
+        """Queue a Job that should now run to completion; it completes on the next loop
+        turn (for watchers) or before the next request is served, whichever is first."""
+        if not self.complete_jobs or (info.group, info.kind) != ("batch", "Job") \
+                or (obj.get("spec") or {}).get("suspend") or _job_finished(obj):
+            return
+        meta = obj["metadata"]
+        self._jobs_to_complete[(meta.get("namespace", ""), meta["name"])] = meta["uid"]
+        asyncio.get_running_loop().call_soon(self._complete_jobs)
+
+    def _complete_jobs(self) -> None:
+        pending, self._jobs_to_complete = self._jobs_to_complete, {}
+        if not pending:
+            return
+        info = self._by_kind("batch/v1", "Job")
+        for key, uid in pending.items():
+            job = self._store(info).get(key)
+            if job is not None and job["metadata"].get("uid") == uid and not _job_finished(job):
+                self._update(info, job, {**job, "status": job_complete_status(job)}, "status")
 
     def _update(self, info: KindInfo, old: Obj, new: Obj, subresource: str) -> Obj:
         """Store `new` in place of `old`, keeping the server-owned metadata."""
@@ -591,6 +640,8 @@ class KubeEmulator:
             if key in old["metadata"]:
                 meta[key] = old["metadata"][key]
         new["apiVersion"], new["kind"] = info.api_version, info.kind
+        if subresource != "status":
+            _fold_string_data(info, new)
         if _spec_of(new) != _spec_of(old):
             meta["generation"] = old["metadata"].get("generation", 1) + 1
         if subresource != "status":
@@ -601,6 +652,8 @@ class KubeEmulator:
         key = (meta.get("namespace", ""), meta["name"])
         self._store(info)[key] = new
         self._bump("MODIFIED", info, new)
+        if subresource != "status":
+            self._start_job(info, new)
         return new
 
     def _replace(self, info: KindInfo, namespace: str, name: str, body: Obj,
@@ -725,6 +778,21 @@ class KubeEmulator:
         return path
 
 
+def _fold_string_data(info: KindInfo, obj: Obj) -> None:
+    """A Secret's write-only `stringData` goes into `data`, base64 encoded, winning over a
+    `data` key of the same name; it is never stored or returned."""
+    if (info.group, info.kind) != ("", "Secret") or "stringData" not in obj:
+        return
+    text = obj.pop("stringData") or {}
+    if not isinstance(text, dict) or not all(isinstance(v, str) for v in text.values()):
+        raise ApiError(400, "BadRequest", "stringData must map keys to strings")
+    data = obj.get("data") or {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "BadRequest", "data must map keys to base64 strings")
+    obj["data"] = {**data, **{key: base64.b64encode(value.encode()).decode("ascii")
+                              for key, value in text.items()}}
+
+
 def _spec_of(obj: Obj) -> Obj:
     return {k: v for k, v in obj.items() if k not in ("metadata", "status")}
 
@@ -746,10 +814,10 @@ async def _json_body(request: Request) -> Obj:
 @contextlib.asynccontextmanager
 async def run_emulator(
     kinds: tuple[KindInfo, ...] = COMMON_KINDS, port: int = 0,
-    controllers: tuple[Controller, ...] = (),
+    controllers: tuple[Controller, ...] = (), complete_jobs: bool = True,
 ) -> AsyncIterator[KubeEmulator]:
     """Serve a fresh emulator on 127.0.0.1 (a free port by default) for the block."""
-    emulator = KubeEmulator(kinds, controllers=controllers)
+    emulator = KubeEmulator(kinds, controllers=controllers, complete_jobs=complete_jobs)
     async with serving.serve(emulator.app, port) as port:
         emulator.url = f"http://127.0.0.1:{port}"
         try:
