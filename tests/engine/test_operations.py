@@ -8,6 +8,16 @@ import pytest
 from engine_harness import Harness, phases, run_doc, steps_of
 
 from cueflow.engine import EngineError
+from cueflow.engine.operations import (
+    OperationError,
+    restart_from,
+    restart_run,
+    resume_run,
+    suspend_run,
+    terminate_run,
+)
+from cueflow.engine.scheduler import Plan, RunState
+from cueflow.model import StepOutput, WorkflowRun, WorkflowRunStatus
 
 
 def s(name, kind="success", **extra):
@@ -153,10 +163,6 @@ async def test_restart_from_step_in_step_by_step_mode(harness):
 
 async def test_restart_from_step_in_dag_removes_consumers(harness):
     """#76."""
-    from cueflow.engine.operations import restart_from
-    from cueflow.engine.scheduler import Plan, RunState
-    from cueflow.model import WorkflowRun
-
     doc = run_doc(
         [
             s("step1", dependsOn=["step3"], outputs=_out("step1")),
@@ -355,3 +361,231 @@ async def test_reapplying_finished_run_unchanged_does_nothing(harness):
     await harness.settle()
     assert phases(await harness.status()) == {"s1": ("succeeded", ""), "s2": ("succeeded", "")}
     assert harness.runs["s1"] == 2
+
+
+def _state(steps: list[dict], mode: str = "StepByStep", **status) -> RunState:
+    """A run whose status holds `steps` (each `{name, phase, reason?, subSteps?}`)."""
+    spec_steps = []
+    for entry in steps:
+        subs = [{"name": sub["name"], "type": "success"} for sub in entry.get("subSteps", [])]
+        if subs:
+            spec_steps.append({"name": entry["name"], "type": "step-group", "subSteps": subs})
+        else:
+            spec_steps.append({"name": entry["name"], "type": "success"})
+    doc = run_doc(spec_steps)
+    doc["status"] = {"mode": {"steps": mode, "subSteps": mode}, "steps": steps, **status}
+    return RunState(run=WorkflowRun.model_validate(doc))
+
+
+def _phases(state: RunState) -> dict[str, tuple[str, str]]:
+    return phases(state.status.to_dict())
+
+
+def _entry(name, phase, reason=None, subs=None):
+    entry = {"name": name, "id": name, "phase": phase}
+    if reason:
+        entry["reason"] = reason
+    if subs:
+        entry["subSteps"] = subs
+    return entry
+
+
+def _suspend_fixture() -> RunState:
+    return _state(
+        [
+            _entry(
+                "step1", "running", subs=[_entry("sub1", "running"), _entry("sub2", "succeeded")]
+            ),
+            _entry("step2", "succeeded", subs=[_entry("sub3", "running")]),
+            _entry("step3", "running"),
+        ]
+    )
+
+
+def test_suspend_operation():
+    """#69, on the status itself."""
+    state = _state([], terminated=True)
+    with pytest.raises(OperationError, match="can not suspend a terminated workflow"):
+        suspend_run(state)
+    state = _state([])
+    suspend_run(state)
+    assert state.status.suspend is True
+    with pytest.raises(OperationError, match="can not find"):
+        suspend_run(_suspend_fixture(), "not-found")
+    state = _suspend_fixture()
+    suspend_run(state)
+    assert {n: p for n, (p, _) in _phases(state).items()} == {
+        "step1": "suspending",
+        "sub1": "suspending",
+        "sub2": "succeeded",
+        "step2": "succeeded",
+        "sub3": "suspending",
+        "step3": "suspending",
+    }
+    state = _suspend_fixture()
+    suspend_run(state, "step1")
+    got = {n: p for n, (p, _) in _phases(state).items()}
+    assert (got["step1"], got["sub1"], got["sub3"], got["step3"]) == (
+        "suspending",
+        "suspending",
+        "running",
+        "running",
+    )
+    state = _suspend_fixture()
+    suspend_run(state, "sub1")
+    got = {n: p for n, (p, _) in _phases(state).items()}
+    assert (got["sub1"], got["step1"], got["sub3"]) == ("suspending", "running", "running")
+
+
+def test_terminate_operation():
+    """#70, on the status itself."""
+    subs = [
+        _entry("a", "running"),
+        _entry("b", "failed", "FailedAfterRetries"),
+        _entry("c", "failed", "Timeout"),
+        _entry("d", "failed", "Execute"),
+        _entry("e", "pending"),
+    ]
+    state = _state(
+        [
+            _entry("step1", "running", subs=subs),
+            _entry("step2", "failed", "Execute"),
+            _entry("step3", "failed", "FailedAfterRetries"),
+            _entry("step4", "suspending", "Suspend"),
+        ],
+        suspend=True,
+    )
+    terminate_run(state)
+    assert state.status.suspend is False and state.status.terminated is True
+    assert _phases(state) == {
+        "step1": ("failed", "Terminate"),
+        "a": ("failed", "Terminate"),
+        "b": ("failed", "FailedAfterRetries"),
+        "c": ("failed", "Timeout"),
+        "d": ("failed", "Terminate"),
+        "e": ("pending", ""),
+        "step2": ("failed", "Terminate"),
+        "step3": ("failed", "FailedAfterRetries"),
+        "step4": ("failed", "Terminate"),
+    }
+
+
+def _resume_fixture() -> RunState:
+    return _state(
+        [
+            _entry(
+                "step1",
+                "suspending",
+                subs=[_entry("sub-step1", "suspending"), _entry("sub-step2", "suspending")],
+            ),
+            _entry("step2", "suspending"),
+        ],
+        suspend=True,
+    )
+
+
+def test_resume_operation():
+    """#71, on the status itself."""
+    state = _state([_entry("step1", "running")])
+    before = state.status.to_dict()
+    resume_run(state)
+    resume_run(state, "not-found")
+    assert state.status.to_dict() == before
+    state = _state([], suspend=True)
+    resume_run(state)
+    assert state.status.suspend is False
+    with pytest.raises(OperationError, match="can not find step not-found"):
+        resume_run(_resume_fixture(), "not-found")
+    state = _resume_fixture()
+    resume_run(state)
+    assert state.status.suspend is False
+    assert {p for p, _ in _phases(state).values()} == {"running"}
+    state = _resume_fixture()
+    resume_run(state, "step1")
+    got = {n: p for n, (p, _) in _phases(state).items()}
+    assert got == {
+        "step1": "running",
+        "sub-step1": "running",
+        "sub-step2": "running",
+        "step2": "suspending",
+    }
+    state = _resume_fixture()
+    resume_run(state, "sub-step1")
+    got = {n: p for n, (p, _) in _phases(state).items()}
+    assert (got["sub-step1"], got["sub-step2"], got["step1"]) == (
+        "running",
+        "suspending",
+        "suspending",
+    )
+
+
+def test_restart_operation_empties_status_and_context():
+    """#73, on the state itself: the context store goes with the status."""
+    state = _state(
+        [_entry("step1", "failed", "FailedAfterRetries")],
+        terminated=True,
+        finished=True,
+        contextBackend={"name": "workflow-app-context", "namespace": "default"},
+    )
+    state.variables["out"] = 1
+    state.store["step1.resumeTimeStamp"] = "2026-01-01T00:00:00+00:00"
+    restart_run(state)
+    assert state.status == WorkflowRunStatus()
+    assert state.store == {"vars": {}}
+
+
+def test_restart_from_step_keeps_what_came_before():
+    """#75, on the state itself."""
+    state = _state(
+        [
+            _entry("step1", "succeeded"),
+            _entry("step2", "failed", "FailedAfterRetries"),
+            _entry("step3", "skipped", "Skip"),
+        ],
+        terminated=True,
+        suspend=True,
+        finished=True,
+        endTime="2026-01-01T00:00:00Z",
+        contextBackend={"name": "workflow-app-context", "namespace": "default"},
+    )
+    spec = state.run.spec.workflow_spec.steps
+    for step in spec:
+        step.outputs = [StepOutput(name=f"{step.name}-output1", value_from="context.name")]
+        state.variables[f"{step.name}-output1"] = "app"
+    restart_from(state, Plan(spec, None), "step2")
+    status = state.status.to_dict()
+    assert [e["name"] for e in status["steps"]] == ["step1"]
+    assert state.variables == {"step1-output1": "app"}
+    assert not status.get("terminated") and not status.get("suspend")
+    assert not status.get("finished") and "endTime" not in status
+    assert status["mode"] == {"steps": "StepByStep", "subSteps": "StepByStep"}
+    assert status["contextBackend"]["name"] == "workflow-app-context"
+
+
+def test_restart_from_sub_step_on_the_state():
+    """#77, on the state itself."""
+    subs = [
+        _entry("step2-sub1", "succeeded"),
+        _entry("step2-sub2", "failed", "FailedAfterRetries"),
+        _entry("step2-sub3", "skipped", "Skip"),
+    ]
+    state = _state(
+        [
+            _entry("step1", "succeeded"),
+            _entry("step2", "failed", "FailedAfterRetries", subs=subs),
+            _entry("step3", "skipped", "Skip"),
+        ],
+        terminated=True,
+    )
+    spec = state.run.spec.workflow_spec.steps
+    group_spec = spec[1]
+    for step in group_spec.sub_steps:
+        step.outputs = [StepOutput(name=f"{step.name}-output", value_from="context.name")]
+        state.variables[f"{step.name}-output"] = "app"
+    restart_from(state, Plan(spec, None), "step2-sub2")
+    status = state.status.to_dict()
+    assert [e["name"] for e in status["steps"]] == ["step1", "step2"]
+    group_entry = status["steps"][1]
+    assert [e["name"] for e in group_entry["subSteps"]] == ["step2-sub1"]
+    assert group_entry["phase"] == "running" and "reason" not in group_entry
+    assert state.variables == {"step2-sub1-output": "app"}
