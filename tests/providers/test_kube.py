@@ -197,5 +197,18 @@ async def test_delete_by_name_and_by_filter(ctx: ProviderContext, emulator: Kube
     assert emulator.objects_of("v1", "ConfigMap") == []
     missing = await kube.delete(ctx, {"value": configmap("c")})
     assert 'configmaps "c" not found' in missing["err"]
-    with pytest.raises(ProviderError, match=r"name \(or a filter\) is required"):
-        await kube.delete(ctx, {"value": {"apiVersion": "v1", "kind": "ConfigMap"}})
+    assert missing["value"] == configmap("c")
+
+
+@pytest.mark.parametrize(("value", "err"), [
+    ({"apiVersion": "v1", "kind": "ConfigMap"}, "value.metadata.name"),
+    ({"kind": "ConfigMap", "metadata": {"name": "a"}}, "value needs apiVersion and kind"),
+])
+async def test_read_and_delete_report_an_incomplete_reference_in_err(
+    ctx: ProviderContext, value: dict, err: str
+) -> None:
+    for function in (kube.read, kube.delete):
+        result = await function(ctx, {"value": value})
+        assert result["value"] == value and err in result["err"], function
+    with pytest.raises(ProviderError, match="value must be an object"):
+        await kube.read(ctx, {"value": []})

@@ -161,15 +161,16 @@ async def apply_in_parallel(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
 
 
 async def read(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
-    """`#Read`: `{"value": <live>}`, or the request echoed with `err` on any API error."""
+    """`#Read`: `{"value": <live>}`, or the request echoed with `err` on any error, an
+    incomplete object reference included (templates test `err`; the step goes on)."""
     value = params.require_object(args, "value")
-    api_version, kind, name, namespace = _identity(value)
-    if not name:
-        raise ProviderError("value.metadata.name is required to read an object")
     try:
+        api_version, kind, name, namespace = _identity(value)
+        if not name:
+            raise ProviderError("value.metadata.name is required to read an object")
         client = await kube_client(ctx, args)
         return {"value": await client.get(api_version, kind, name, namespace)}
-    except (clusters.KubeError, ClusterUnavailable) as exc:
+    except (clusters.KubeError, ProviderError) as exc:
         return {"value": value, "err": str(exc)}
 
 
@@ -197,13 +198,13 @@ async def list_objects(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
 
 async def delete(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
     """`#Delete`: one named object, or with `filter` every matching object; `{}` on success,
-    `{"err": ...}` on an API error."""
+    `{"value": <request>, "err": ...}` on any error (the step goes on)."""
     value = params.require_object(args, "value")
-    api_version, kind, name, namespace = _identity(value)
     selection = params.optional_object(args, "filter")
-    if selection is None and not name:
-        raise ProviderError("value.metadata.name (or a filter) is required to delete")
     try:
+        api_version, kind, name, namespace = _identity(value)
+        if selection is None and not name:
+            raise ProviderError("value.metadata.name (or a filter) is required to delete")
         client = await kube_client(ctx, args)
         if selection is not None:
             await client.delete_collection(
@@ -211,8 +212,8 @@ async def delete(ctx: ProviderContext, args: dict[str, Any]) -> Obj:
                 _label_selector(params.string_map(selection, "matchingLabels")))
         else:
             await client.delete(api_version, kind, name, namespace)
-    except (clusters.KubeError, ClusterUnavailable) as exc:
-        return {"err": str(exc)}
+    except (clusters.KubeError, ProviderError) as exc:
+        return {"value": value, "err": str(exc)}
     return {}
 
 
