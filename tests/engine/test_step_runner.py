@@ -12,7 +12,7 @@ from engine_harness import STUB_KINDS, Stub, needs_cue
 from cueflow.engine import EngineSettings
 from cueflow.engine.expressions import IfError, evaluate_if
 from cueflow.engine.scheduler import EnginePass, Plan, RunState
-from cueflow.model import StepStatusBase, WorkflowRun
+from cueflow.model import RunPhase, StepStatusBase, WorkflowRun
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -26,6 +26,7 @@ def make_pass(
     entries: list[dict[str, Any]] | None = None,
     variables: dict[str, Any] | None = None,
     context: dict[str, Any] | None = None,
+    **status: Any,
 ) -> EnginePass:
     spec: dict[str, Any] = {"workflowSpec": {"steps": steps}}
     if context:
@@ -36,7 +37,7 @@ def make_pass(
             "kind": "WorkflowRun",
             "metadata": {"name": "app", "namespace": "default"},
             "spec": spec,
-            "status": {"startTime": NOW.isoformat(), "steps": entries or []},
+            "status": {"startTime": NOW.isoformat(), "steps": entries or [], **status},
         }
     )
     stubs = {kind: Stub(kind, {}, set()) for kind in STUB_KINDS}
@@ -190,3 +191,15 @@ async def test_group_runner():
     assert aggregate("running", "succeeded") == "running"
     assert aggregate("failed", "succeeded") == "failed"
     assert aggregate("succeeded", "succeeded") == "succeeded"
+
+
+async def test_another_pass_over_a_terminated_run():
+    """#48 "again": the status of a run ended by a terminate step stays as it is."""
+    entries = [
+        {"name": "s1", "id": "a", "phase": "succeeded"},
+        {"name": "s2", "id": "b", "phase": "failed", "reason": "Terminate"},
+    ]
+    p = make_pass([s("s1"), s("s2", "terminate")], entries, terminated=True)
+    before = p.state.status.to_dict()
+    assert await p.execute() == RunPhase.TERMINATED
+    assert p.state.status.to_dict() == before
