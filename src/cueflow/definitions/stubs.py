@@ -8,6 +8,7 @@ templates with real CUE serve these imports from a module directory instead
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
 
@@ -29,18 +30,21 @@ def schema_sources() -> dict[str, str]:
     }
 
 
-def lay_out_vela_stubs(dest: Path) -> Path:
+def lay_out_vela_stubs(dest: Path, sources: Mapping[str, str] | None = None) -> Path:
     """Write `dest/cue.mod/pkg/kubevela.local/vela/<name>/<name>.cue` for every schema.
 
-    Creates `dest/cue.mod/module.cue` when it is missing and overwrites the
-    schema copies, so calling it again refreshes an existing tree. Returns `dest`.
+    `sources` (package name to CUE text) replaces the schema files, for a check
+    that must see exactly what an engine registers (a provider package may add
+    definitions to its schema). Creates `dest/cue.mod/module.cue` when it is
+    missing and overwrites the schema copies, so calling it again refreshes an
+    existing tree. Returns `dest`.
     """
     module_dir = dest / "cue.mod"
     module_dir.mkdir(parents=True, exist_ok=True)
     module_file = module_dir / "module.cue"
     if not module_file.exists():
         module_file.write_text(_MODULE_FILE, encoding="utf-8")
-    for name, text in schema_sources().items():
+    for name, text in (schema_sources() if sources is None else sources).items():
         package_dir = module_dir / "pkg" / VELA_MODULE_HOST / "vela" / name
         package_dir.mkdir(parents=True, exist_ok=True)
         (package_dir / f"{name}.cue").write_text(text, encoding="utf-8")
