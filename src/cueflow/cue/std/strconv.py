@@ -151,7 +151,7 @@ _ESCAPES = {
 }
 
 
-def _quote(s: str, quote: str, ascii_only: bool, graphic: bool) -> str:
+def go_quote(s: str, quote: str, ascii_only: bool, graphic: bool) -> str:
     out = [quote]
     for char in s:
         code = ord(char)
@@ -350,12 +350,12 @@ MEMBERS = package(
         ("FormatFloat", format_float, "number _ int int", "string"),
         ("FormatUint", format_uint, "int int", "string"),
         ("FormatInt", format_int, "int int", "string"),
-        ("Quote", lambda s: _quote(s, '"', False, False), "string", "string"),
-        ("QuoteToASCII", lambda s: _quote(s, '"', True, False), "string", "string"),
-        ("QuoteToGraphic", lambda s: _quote(s, '"', False, True), "string", "string"),
-        ("QuoteRune", lambda r: _quote(_rune(r), "'", False, False), "int", "string"),
-        ("QuoteRuneToASCII", lambda r: _quote(_rune(r), "'", True, False), "int", "string"),
-        ("QuoteRuneToGraphic", lambda r: _quote(_rune(r), "'", False, True), "int", "string"),
+        ("Quote", lambda s: go_quote(s, '"', False, False), "string", "string"),
+        ("QuoteToASCII", lambda s: go_quote(s, '"', True, False), "string", "string"),
+        ("QuoteToGraphic", lambda s: go_quote(s, '"', False, True), "string", "string"),
+        ("QuoteRune", lambda r: go_quote(_rune(r), "'", False, False), "int", "string"),
+        ("QuoteRuneToASCII", lambda r: go_quote(_rune(r), "'", True, False), "int", "string"),
+        ("QuoteRuneToGraphic", lambda r: go_quote(_rune(r), "'", False, True), "int", "string"),
         ("IsPrint", is_print, "int", "bool"),
         ("IsGraphic", is_graphic, "int", "bool"),
     ],
