@@ -42,6 +42,18 @@ async def test_with_a_default_cluster_secrets_are_cluster_secrets(
         await resolver.get("default", "token")
 
 
+async def test_a_secret_written_with_string_data_reads_back_decoded(
+    registry: clusters.ClusterRegistry
+) -> None:
+    client = await registry.client("")
+    await client.create({"apiVersion": "v1", "kind": "Secret",
+                         "metadata": {"name": "mixed", "namespace": "default"},
+                         "data": {"a": base64.b64encode(b"1").decode()},
+                         "stringData": {"b": "2"}})
+    resolver = clusters.SecretResolver(registry, None)
+    assert await resolver.get("default", "mixed") == {"a": "1", "b": "2"}
+
+
 async def test_no_store_and_no_cluster_is_explained(kv: SqlStore) -> None:
     resolver = clusters.SecretResolver(None, None)
     with pytest.raises(clusters.SecretNotFound, match="no secret store is configured"):
@@ -56,6 +68,8 @@ async def test_an_unreachable_default_cluster_is_a_cluster_error(
         registry = clusters.ClusterRegistry(kv)
         resolver = clusters.SecretResolver(registry, None)
         await registry.client("")  # connected while it was up
-    with pytest.raises(clusters.ClusterError, match='cannot read secret "team/x" from cluster'):
+    with pytest.raises(clusters.ClusterError) as raised:
         await resolver.get("team", "x")
+    assert str(raised.value) == (f'cannot read secret "team/x" from cluster "local": cluster '
+                                 f'"local" at {gone.url} is unreachable: connection refused')
     await registry.close()

@@ -32,10 +32,9 @@ class LocalSecrets(Protocol):
 
 
 def _decode_data(secret: dict[str, Any]) -> dict[str, str]:
-    data = {key: base64.b64decode(value).decode("utf-8", "replace")
+    """`data` decoded (an API server never returns `stringData`: it folds it into `data`)."""
+    return {key: base64.b64decode(value).decode("utf-8", "replace")
             for key, value in (secret.get("data") or {}).items()}
-    data.update(secret.get("stringData") or {})
-    return data
 
 
 class SecretResolver:
