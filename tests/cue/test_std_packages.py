@@ -28,8 +28,8 @@ IMPORT_PATHS = {p.rsplit("/", 1)[-1]: p for p in PACKAGES}
 def cue_literal(value: Any) -> str:
     """A Python value as a CUE literal (JSON is CUE, except for bytes and Decimal)."""
     if isinstance(value, bytes):
-        text = json.dumps(value.decode())[1:-1].replace('\\"', '"').replace("'", "\\'")
-        return "'" + text + "'"
+        cells = (chr(b) if 32 <= b < 127 and b not in b"'\\" else f"\\x{b:02x}" for b in value)
+        return "'" + "".join(cells) + "'"
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, list):
@@ -68,6 +68,13 @@ def v014(function: str, *args: Any, expect: Any, why: str) -> Call:
     return Call(function, args, expect, why)
 
 
+TOML = "encoding/toml is new in CUE v0.11"
+ED = "crypto/ed25519 is new in CUE v0.13"
+ED_KEY = "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29"
+ED_SIG = (
+    "f796ce9e6e23cbc15f6d308e886b1996335a6b1c40f7d618b1a6646be262974f"
+    "dcf811214ce2705e04252edc63b068c84f61e8cace7814b3aac9c93565e3d904"
+)
 NEWER_GO = "Go >= 1.22 (CUE v0.14) has {{break}}, {{continue}} and range over an int"
 MATCH = "v0.4's path.Match takes the name as its OS argument"
 
@@ -264,6 +271,78 @@ CALLS: list[Call] = [
         expect="b2",
         why="Go >= 1.23 (CUE v0.14) has {{else with}}",
     ),
+    # encoding/toml: not in CUE v0.4; answers from v0.14's own test data (go-toml v2 output)
+    v014("toml.Marshal", {"r1": "foo", "r0": "bar"}, expect="r0 = 'bar'\nr1 = 'foo'\n", why=TOML),
+    v014(
+        "toml.Marshal",
+        {"a1": "foo", "b1": {"b2": "bar"}, "c1": {"c2": {"c3": "baz"}}},
+        expect="a1 = 'foo'\n\n[b1]\nb2 = 'bar'\n\n[c1]\n[c1.c2]\nc3 = 'baz'\n",
+        why=TOML,
+    ),
+    v014(
+        "toml.Marshal",
+        {"tables": [{"table1": "foo"}, {"subtable": {"sub1": "baz"}}]},
+        expect="[[tables]]\ntable1 = 'foo'\n\n[[tables]]\n[tables.subtable]\nsub1 = 'baz'\n",
+        why=TOML,
+    ),
+    v014(
+        "toml.Marshal",
+        {"123-456": {" foo bar ": "value", "it's": 1, "": 2}},
+        expect="[123-456]\n'' = 2\n' foo bar ' = 'value'\n\"it's\" = 1\n",
+        why=TOML,
+    ),
+    v014(
+        "toml.Marshal",
+        {
+            "f": Decimal("1.0"),
+            "g": Decimal("2.50"),
+            "n": None,
+            "q": "it's\n",
+            "t": "a\tb",
+            "l": [1, {"b": 2, "a": "x"}],
+            "e": [],
+            "c": "\u0001",
+        },
+        expect="c = \"\\u0001\"\ne = []\nf = 1.0\ng = 2.5\nl = [1, {a = 'x', b = 2}]\n"
+        "q = \"it's\\n\"\nt = 'a\tb'\n",
+        why=TOML,
+    ),
+    v014(
+        "toml.Unmarshal",
+        "a1 = 'A'\nb1.b2 = \"B\"\nf = 1.50\nx = 0x10\n[[t]]\ny = 1\n[[t]]\n[t.sub]\nz = [1, 'x']\n",
+        expect={
+            "a1": "A",
+            "b1": {"b2": "B"},
+            "f": Decimal("1.50"),
+            "x": 16,
+            "t": [{"y": 1}, {"sub": {"z": [1, "x"]}}],
+        },
+        why=TOML,
+    ),
+    v014(
+        "toml.Unmarshal",
+        "d = 1979-05-27T07:32:00Z\nl = 1979-05-27\nt = 07:32:00\nm = 1979-05-27T07:32:00\n",
+        expect={
+            "d": "1979-05-27T07:32:00Z",
+            "l": "1979-05-27",
+            "t": "07:32:00",
+            "m": "1979-05-27T07:32:00",
+        },
+        why=TOML,
+    ),
+    # crypto/ed25519: not in CUE v0.4; v0.14's own test vectors
+    v014(
+        "ed25519.Valid", bytes.fromhex(ED_KEY), b"valid", bytes.fromhex(ED_SIG), expect=True, why=ED
+    ),
+    v014(
+        "ed25519.Valid",
+        bytes.fromhex(ED_KEY),
+        b"other",
+        bytes.fromhex(ED_SIG),
+        expect=False,
+        why=ED,
+    ),
+    v014("ed25519.Valid", bytes(32), b"wrong key", bytes.fromhex(ED_SIG), expect=False, why=ED),
     # schema validators, with a concrete schema (see below for constraints)
     call("yaml.Validate", "a: 1\nb: x", {"a": 1}),
     call("yaml.Validate", "a: 1\n---\na: 1\nb: [1]", {"a": 1, "b": [1]}),
@@ -280,7 +359,7 @@ V014_CALLS = [c for c in CALLS if c.v014 is not ORACLE]
 def source(exprs: list[str]) -> str:
     """A CUE file importing what `exprs` use, with expression i as field `c<i>`."""
     text = "".join(f"c{i}: {e}\n" for i, e in enumerate(exprs))
-    used = {IMPORT_PATHS[m] for m in re.findall(r"\b([a-z]+)\.[A-Z]", text) if m in IMPORT_PATHS}
+    used = {IMPORT_PATHS[m] for m in re.findall(r"\b([a-z0-9]+)\.[A-Z]", text) if m in IMPORT_PATHS}
     return "".join(f'import "{p}"\n' for p in sorted(used)) + text
 
 
@@ -354,6 +433,12 @@ FAILURES = [
     Failure(call("template.Execute", "{{1 2}}", {}), "can't give argument to non-function 1"),
     Failure(call("template.Execute", "{{range .}}{{end}}", "abc"), "range can't iterate over abc"),
     Failure(call("template.Execute", "{{break}}", {}), "{{break}} outside {{range}}", oracle=False),
+    Failure(
+        call("toml.Unmarshal", 'foo = "a"\nfoo = "b"\n'), "toml: Cannot overwrite", oracle=False
+    ),
+    Failure(call("toml.Unmarshal", '= "no key name"'), "toml: Invalid", oracle=False),
+    Failure(call("toml.Marshal", {"a": [1, None]}), "nil interface", oracle=False),
+    Failure(call("ed25519.Valid", b"", b"m", b"s"), "publicKey must be 32 bytes", oracle=False),
     Failure(call("yaml.Validate", "a: 1", {"a": 2}), "a: conflicting values 1 and 2"),
     Failure(call("yaml.Validate", "[1]", [1, 2]), "incompatible list lengths (1 and 2)"),
     Failure(

@@ -23,6 +23,7 @@ from cueflow.cue.std import (
     strings,
     tabwriter,
     template,
+    toml,
     uuid,
 )
 from cueflow.cue.std import list as list_pkg
@@ -34,6 +35,7 @@ from cueflow.cue.std.base import Builtin, BuiltinError, ValidationError
 __all__ = ["PACKAGES", "Builtin", "BuiltinError", "ValidationError"]
 
 PACKAGES: dict[str, dict[str, Builtin | object]] = {
+    "crypto/ed25519": encoding.ED25519,
     "crypto/hmac": encoding.HMAC,
     "crypto/md5": encoding.MD5,
     "crypto/sha1": encoding.SHA1,
@@ -43,6 +45,7 @@ PACKAGES: dict[str, dict[str, Builtin | object]] = {
     "encoding/csv": csv.MEMBERS,
     "encoding/hex": encoding.HEX,
     "encoding/json": encoding_json.MEMBERS,
+    "encoding/toml": toml.MEMBERS,
     "encoding/yaml": encoding_yaml.MEMBERS,
     "html": html.MEMBERS,
     "list": list_pkg.MEMBERS,

@@ -1,4 +1,4 @@
-"""The small byte codecs, digests and MACs: `encoding/base64`, `encoding/hex`, `crypto/*`.
+"""The small byte codecs, digests, MACs and signatures: `encoding/base64`, `encoding/hex`, `crypto/*`.
 
 Digest and decode results are bytes (CUE bytes export as base64 in JSON and
 interpolate as text). `base64` functions take an encoding as first argument;
@@ -12,6 +12,9 @@ import binascii
 import hashlib
 import hmac
 from collections.abc import Callable
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cueflow.cue.std.base import BuiltinError, as_bytes, cue_text, kind_of, package
 
@@ -162,4 +165,23 @@ HMAC = package(
 
 MD5 = package(
     "crypto/md5", [("Sum", _digest("md5"), "bytes|string", "bytes")], {"Size": 16, "BlockSize": 64}
+)
+
+
+def ed25519_valid(public_key: str | bytes, message: str | bytes, signature: str | bytes) -> bool:
+    """Whether `signature` is the Ed25519 signature of `message` by `public_key` (32 bytes)."""
+    key = as_bytes(public_key)
+    if len(key) != 32:
+        raise BuiltinError("ed25519: publicKey must be 32 bytes")
+    try:
+        Ed25519PublicKey.from_public_bytes(key).verify(as_bytes(signature), as_bytes(message))
+    except InvalidSignature:
+        return False
+    return True
+
+
+ED25519 = package(
+    "crypto/ed25519",
+    [("Valid", ed25519_valid, "bytes|string bytes|string bytes|string", "bool")],
+    {"PublicKeySize": 32},
 )
