@@ -94,6 +94,10 @@ get: builtin.#DoVar & {$params: {method: "Get", path: "football"}} @step(2)
 m: builtin.#Message & {$params: message: parameter.text}
 parameter: text: string
 """,
+    "typed": """parameter: {count: int}
+out: parameter.count
+""",
+    "unclosed": "x: {\n",
 }
 
 
@@ -448,3 +452,42 @@ async def test_replayed_call_redoes_its_actions_without_calling_again():
         "wait for the email",
     )
     assert again.operation.waiting and again.actions.stopped
+
+
+async def test_property_error_names_template_and_property_positions(cue_harness):
+    # the inputs stand below the template in the step's file: `parameter` is on line 5
+    status = await cue_harness.start([step("t", "typed", properties={"count": "many"})])
+    entry = steps_of(status)["t"]
+    assert (entry["phase"], entry["reason"]) == ("failed", "Execute")
+    assert entry["message"] == (
+        'parameter.count: conflicting values int and "many" (mismatched types int and string)'
+        "\n    typed.cue:1:20\n    typed.cue:5:22"
+    )
+
+
+async def test_template_syntax_error_is_where_the_whole_file_has_it(cue_harness):
+    status = await cue_harness.start([step("u", "unclosed")])
+    entry = steps_of(status)["u"]
+    assert (entry["phase"], entry["reason"]) == ("failed", "Execute")
+    # the brace stays open through the inputs written below the template
+    assert entry["message"].endswith("unclosed.cue:4:14")
+
+
+async def test_template_is_parsed_once_for_all_its_steps(cue_harness, monkeypatch):
+    from cueflow.cue import parser
+
+    parsed: list[str] = []
+    parse_file = parser.parse_file
+
+    def counting(text, filename):
+        parsed.append(text)
+        return parse_file(text, filename)
+
+    monkeypatch.setattr(parser, "parse_file", counting)
+    status = await cue_harness.start(
+        [step(f"e{n}", "echo", properties={"value": n}) for n in range(3)]
+    )
+    assert status["status"] == "succeeded"
+    assert [args for _, args in CALLS] == [{"value": 0}, {"value": 1}, {"value": 2}]
+    assert parsed.count(TEMPLATES["echo"]) == 1
+    assert not any(TEMPLATES["echo"] in text and "context:" in text for text in parsed)

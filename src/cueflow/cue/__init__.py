@@ -79,14 +79,10 @@ class Context:
 
     def compile(self, text: str, filename: str = "x.cue", scope: Value | None = None) -> Value:
         """Compile one file; identifiers it does not declare may resolve in `scope`."""
-        parsed = self._parse(text, filename)
+        parsed = self._checked(text, filename)
         if isinstance(parsed, CueError):
             return Value._failed(self, parsed)
-        file, lit, unused = parsed
-        if unused is not None:
-            return Value._failed(
-                self, CueError(f'imported and not used: "{unused.path}"', "", [unused.pos])
-            )
+        file, lit, _ = parsed
         parent = Env(None, vertex=scope._vertex) if scope is not None else None
         try:
             env = self._file_env(file, parent)
@@ -96,6 +92,14 @@ class Context:
         root.regular = True
         root.conjuncts.append((lit, env, None, (0,)))
         return Value(self, root, root, ())
+
+    def _checked(self, text: str, filename: str) -> _Parsed | CueError:
+        """The parsed file, or its syntax error or first unused import."""
+        parsed = self._parse(text, filename)
+        if isinstance(parsed, CueError) or parsed[2] is None:
+            return parsed
+        unused = parsed[2]
+        return CueError(f'imported and not used: "{unused.path}"', "", [unused.pos])
 
     def _parse(self, text: str, filename: str) -> _Parsed | CueSyntaxError:
         key = (filename, text)
@@ -318,6 +322,37 @@ class Value:
         root.conjuncts = [*self._root.conjuncts, (expr, None, None, (len(self._root.conjuncts),))]
         new = Value(self._ctx, root, root, ())
         return new.lookup(list(self._labels)) if self._labels else new
+
+    def extend(self, text: str, filename: str = "x.cue") -> Value:
+        """This compiled file with `text` written at its end, without parsing the file again.
+
+        The declarations of `text` join the file's top-level struct, so names resolve
+        between the two as within one file (a template reads the `context` that `text`
+        declares), and imports of `text` are in scope for both. Only `text` is parsed
+        (cached, as `compile` does): start it with as many newlines as the file has lines
+        and its error positions are those of the joined file. The value must be one that
+        `Context.compile` returned; one that failed to compile stays failed.
+        """
+        if self._missing and self._root is self._vertex:
+            return self
+        conjuncts = self._root.conjuncts
+        if self._labels or not conjuncts or type(conjuncts[0][0]) is not ast.StructLit:
+            raise ValueError("extend needs a value that Context.compile returned")
+        lit, env, group, key = conjuncts[0]
+        parsed = self._ctx._checked(text, filename)
+        if isinstance(parsed, CueError):
+            return Value._failed(self._ctx, parsed)
+        file, more, _ = parsed
+        if file.imports:
+            try:
+                env = self._ctx._file_env(file, env)
+            except Bottom as b:
+                return Value._failed(self._ctx, b.err)
+        joined = ast.StructLit(lit.pos, [*lit.decls, *more.decls])
+        root = Vertex()
+        root.regular = True
+        root.conjuncts = [(joined, env, group, key), *conjuncts[1:]]
+        return Value(self._ctx, root, root, ())
 
     def unify(self, other: Value) -> Value:
         """The meet of two values, as a new root value."""

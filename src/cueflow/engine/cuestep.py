@@ -1,9 +1,11 @@
 """The step runner for CUE-defined step types (spec 2.9, 3.1-3.5).
 
-The template plus the rendered `context`/`parameter` is compiled into one value; then the
-provider-resolution loop finds the first task (a struct with concrete `#do`/`#provider`)
-not yet called, calls its provider function, fills the result back and starts over, until no
-task is left, an action stops the template, or a call fails.
+A step evaluates the template with the rendered `context`/`parameter` written below it, as
+one file. The template is compiled once (per step type name, which names the file); each
+evaluation parses only its inputs and joins them to it. Then the provider-resolution loop
+finds the first task (a struct with concrete `#do`/`#provider`) not yet called, calls its
+provider function, fills the result back and starts over, until no task is left, an action
+stops the template, or a call fails.
 """
 
 from __future__ import annotations
@@ -39,6 +41,9 @@ RESOLVE_DEADLINE = timedelta(minutes=3)
 
 _ACTION_FUNCTIONS = frozenset({"wait", "suspend", "break", "fail", "message", "var", "log"})
 """Functions acting on the step itself: re-run on replay instead of replaying a result."""
+
+COMPILED_NAMES = 16
+"""File names (step type names) one template keeps a compiled copy for."""
 
 RUN_NAME_LABEL = "workflowrun.oam.dev/name"
 RUN_NAMESPACE_LABEL = "workflowrun.oam.dev/namespace"
@@ -133,18 +138,45 @@ class CueStepType:
         self.context = cue.Context()
         for package in packages.values():
             self.context.register_package(package.path, package.schema, f"{package.path}.cue")
+        self._compiled: dict[str, cue.Value] = {}
+        self._padding = _padding(template)
 
     def pending(self, step: Any) -> str | None:
         return None
 
+    @staticmethod
+    def filename(inv: StepInvocation) -> str:
+        """The file name error positions give: the step type's."""
+        return f"{inv.step.type}.cue"
+
+    @staticmethod
+    def inputs(inv: StepInvocation) -> str:
+        """`context` and `parameter` as CUE declarations (JSON is CUE)."""
+        return "context: " + json.dumps(inv.context) + "\nparameter: " + json.dumps(inv.parameter)
+
+    def source(self, inv: StepInvocation) -> str:
+        """The file a step evaluates: the template with its inputs written below it."""
+        return self.template + "\n" + self.inputs(inv)
+
+    def evaluation(self, inv: StepInvocation) -> cue.Value:
+        """`source(inv)` compiled, reusing the template compiled for this file name."""
+        filename = self.filename(inv)
+        template = self._compiled.get(filename)
+        if template is None:
+            if len(self._compiled) >= COMPILED_NAMES:
+                self._compiled.pop(next(iter(self._compiled)))
+            template = self.context.compile(self.template, filename=filename)
+            self._compiled[filename] = template
+        value = template.extend(self._padding + self.inputs(inv), filename=filename)
+        if isinstance(value.error, cue.CueSyntaxError):
+            # a template that does not parse alone may parse joined to its inputs, or fail
+            # elsewhere: the whole file says which
+            return self.context.compile(self.source(inv), filename=filename)
+        return value
+
     async def execute(self, inv: StepInvocation) -> CueScope | None:
         previous = inv.previous
-        rendered = (
-            "context: " + json.dumps(inv.context) + "\nparameter: " + json.dumps(inv.parameter)
-        )
-        value = self.context.compile(
-            self.template + "\n" + rendered, filename=f"{inv.step.type}.cue"
-        )
+        value = self.evaluation(inv)
         error = value.error
         if error is not None and not error.incomplete and isinstance(error, cue.CueSyntaxError):
             inv.fail(StepReason.EXECUTE, str(error))
@@ -282,6 +314,18 @@ class _CallFailed(Exception):
     def __init__(self, message: str, value: cue.Value) -> None:
         super().__init__(message)
         self.value = value
+
+
+def _padding(template: str) -> str:
+    """What puts text written after it where it stands after `template` + "\\n": on the same
+    line, below the same comment lines (the comment lines ending a template without a final
+    newline are the doc comment of the field after it)."""
+    lines = template.split("\n")
+    comments: list[str] = []
+    if not template.endswith("\n"):
+        while lines and lines[-1].lstrip().startswith("//"):
+            comments.insert(0, lines.pop())
+    return "\n" * len(lines) + "".join(line + "\n" for line in comments)
 
 
 def _render(node: cue.Value) -> str:
