@@ -601,3 +601,38 @@ def test_match_n_counts_elements_that_unify_with_a_constraint() -> None:
     assert match_n([1, "a", 2], CompiledSchema(">=2"), CompiledSchema("int")) is True
     with pytest.raises(ValidationError, match="number of matched elements is 2"):
         match_n([1, "a", 2], CompiledSchema(">2"), CompiledSchema("int"))
+
+
+NEEDS_SCHEMA_ARGUMENTS = pytest.mark.xfail(
+    strict=True,
+    reason="the evaluator (cue/builtins.py) still makes `schema` arguments concrete "
+    "instead of passing a cueflow.cue.std.base.Schema",
+)
+
+
+@NEEDS_SCHEMA_ARGUMENTS
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        ('yaml.Validate("a: 1\\nb: x", {a: int, b: string})', True),
+        ('yaml.ValidatePartial("a: 1", {a: int, b: string})', True),
+        ('json.Validate("{\\"a\\": 1}", {a: int, b: int})', True),
+        ('list.MatchN([1, "a", 2], >=2, int)', True),
+    ],
+)
+def test_evaluator_passes_constraints_to_schema_parameters(expr: str, expected: Any) -> None:
+    assert Context().compile(source([expr])).to_python()["c0"] == expected
+
+
+@NEEDS_SCHEMA_ARGUMENTS
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ('x: yaml.Validate("a: 1", {a: int, b: string})', "b: incomplete value string"),
+        ('x: "a: 0" & yaml.Validate({a: >0})', "invalid value 0 (out of bound >0)"),
+        ('#S: {a: int}\nx: yaml.Validate("a: 1\\nc: 2", #S)', "not allowed"),
+    ],
+)
+def test_evaluator_reports_what_a_constraint_rejects(fields: str, message: str) -> None:
+    with pytest.raises(CueError, match=re.escape(message)):
+        Context().compile(f'import "encoding/yaml"\n{fields}\n').to_python()
