@@ -8,7 +8,7 @@ the figure is the runner's own cost: compiling, one provider call, filling its r
 evaluating again. Each step gets its own `context` (as in a run), so nothing is reused
 between steps but what the runner itself keeps. "compile each time" is the runner
 compiling the template's text with the inputs appended on every evaluation; "compiled
-once" is the runner as it is.
+once" is the runner as it is. Rates are per second of CPU time.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ class CompileEachTime(CueStepType):
 
 
 async def run_steps(step_type: CueStepType, first: int, steps: int) -> float:
-    """Steps run per second, each step one full evaluation with its provider call."""
+    """Steps run per second of this process's CPU time (other processes' load does not
+    count), each step one full evaluation with its provider call."""
     begin = time.process_time()
     for number in range(first, first + steps):
         scope = await step_type.execute(invocation(number))
@@ -106,8 +107,8 @@ async def run_steps(step_type: CueStepType, first: int, steps: int) -> float:
 async def compare(
     before: CueStepType, after: CueStepType, steps: int, rounds: int
 ) -> tuple[float, float]:
-    """Median steps/s of both runners, their rounds interleaved so that load on the machine
-    falls on both alike."""
+    """Median steps/s of both runners, their rounds interleaved so that whatever else the
+    machine does falls on both alike."""
     rates: tuple[list[float], list[float]] = ([], [])
     for round_number in range(rounds):
         for rate, step_type in zip(rates, (before, after), strict=True):
