@@ -7,6 +7,7 @@ import pytest
 from cueflow.model import (
     ModelError,
     StepPhase,
+    UnmanagedKind,
     WorkflowRun,
     WorkflowStepDefinition,
     admit_run,
@@ -73,10 +74,56 @@ def test_errors_name_file_line_and_field():
 
 
 def test_unknown_kind_and_bad_api_version():
-    with pytest.raises(ModelError, match="unknown kind 'Pod'"):
+    with pytest.raises(UnmanagedKind, match="unknown kind 'Pod'") as raised:
         load_documents("apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n", "p.yaml")
+    assert (raised.value.kind, raised.value.name) == ("Pod", "x")
     with pytest.raises(ModelError, match=r"p\.yaml:1: WorkflowRun needs apiVersion"):
         load_documents("apiVersion: v1\nkind: WorkflowRun\nmetadata: {name: x}\n", "p.yaml")
+
+
+def test_kinds_of_other_groups_are_not_ours_and_applications_are_refused():
+    argo = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {name: ci}\n"
+    with pytest.raises(UnmanagedKind) as raised:
+        load_documents(argo, "argo.yaml")
+    assert (raised.value.kind, raised.value.name) == ("Workflow", "ci")
+    application = "apiVersion: core.oam.dev/v1beta1\nkind: Application\nmetadata: {name: shop}\n"
+    with pytest.raises(ModelError, match=r"^app\.yaml:2: Application 'shop': cueflow runs") as err:
+        load_documents(application, "app.yaml")
+    assert not isinstance(err.value, UnmanagedKind)
+    with pytest.raises(ModelError, match=r"^v\.yaml:1: not an object: `kind` is missing") as err:
+        load_documents("replicas: 3\n", "v.yaml")
+    assert not isinstance(err.value, UnmanagedKind)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("dependsOn: [other]", "dependsOn: other"),
+            'run.yaml:17: spec.workflowSpec.steps[0].dependsOn: expected a list, got "other"',
+        ),
+        (
+            ("timeout: 1m", "timeout: 5"),
+            'run.yaml:16: spec.workflowSpec.steps[0].timeout: expected a string, got 5 (a duration such as "30s")',
+        ),
+        (
+            ("mode: {steps: DAG}", "mode: {steps: dag}"),
+            "run.yaml:10: spec.mode.steps: expected 'StepByStep' or 'DAG', got \"dag\"",
+        ),
+        (
+            ("[{name: out, valueFrom", "[{valueFrom"),
+            "run.yaml:19: spec.workflowSpec.steps[0].outputs[0].name: required, but missing",
+        ),
+        (
+            ("mode: {steps: DAG}\nsteps: [{name: a, type: suspend}]", "mode: 1\nsteps: 2"),
+            "run.yaml:29: mode: expected an object, got 1 (and 1 more)",
+        ),
+    ],
+)
+def test_a_wrong_field_is_one_line_with_its_path_and_value(change, message):
+    with pytest.raises(ModelError) as err:
+        load_documents(RUN.replace(*change), "run.yaml")
+    assert str(err.value) == message
 
 
 def test_invalid_yaml_names_position():

@@ -11,7 +11,9 @@ from cueflow.model.enums import (
     is_step_finished,
 )
 from cueflow.model.loading import (
+    MANAGED_KINDS,
     ModelError,
+    UnmanagedKind,
     admit_run,
     check_definition,
     load_documents,
@@ -46,6 +48,7 @@ from cueflow.model.resources import (
 __all__ = [
     "AUTO_SUSPEND_MESSAGE",
     "FINISHED_RUN_PHASES",
+    "MANAGED_KINDS",
     "Condition",
     "ContextBackend",
     "DurationError",
@@ -63,6 +66,7 @@ __all__ = [
     "StepReason",
     "StepStatus",
     "StepStatusBase",
+    "UnmanagedKind",
     "Workflow",
     "WorkflowExecuteMode",
     "WorkflowRun",

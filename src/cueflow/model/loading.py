@@ -5,6 +5,7 @@ Errors name the file, the line and the field, so a user can fix the document dir
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -32,6 +33,15 @@ class ModelError(ValueError):
     """A document is malformed or breaks an admission rule; the message says where."""
 
 
+class UnmanagedKind(ModelError):
+    """A well-formed object of a kind cueflow does not run (a ConfigMap, a Policy...)."""
+
+    def __init__(self, message: str, kind: str, name: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.name = name
+
+
 class LoadedDocument:
     """One object read from a file, with the YAML node kept for error positions."""
 
@@ -52,13 +62,16 @@ class LoadedDocument:
             return self.filename
         return f"{self.filename}:{node.start_mark.line + 1}"
 
-    def line_of(self, path: Sequence[str | int]) -> int | None:
-        node = self.node
-        for key in path:
+    def template_position(self, line: int, col: int) -> str:
+        """`file:line:col` of a position in the definition template this document holds."""
+        node: yaml.Node | None = self.node
+        for key in ("spec", "schematic", "cue", "template"):
             node = _child(node, key)
-            if node is None:
-                return None
-        return None if node is None else node.start_mark.line + 1
+        if node is None:
+            return f"{self.filename}:{line}:{col}"
+        # a block scalar (`template: |`) starts on the line after its indicator
+        offset = node.start_mark.line + 1 if node.style in ("|", ">") else node.start_mark.line
+        return f"{self.filename}:{line + offset}:{col}"
 
 
 def _child(node: yaml.Node | None, key: str | int) -> yaml.Node | None:
@@ -140,37 +153,91 @@ def _invalid_yaml(exc: yaml.YAMLError, text: str, filename: str) -> ModelError:
     return ModelError(f"{filename}:{mark.line + 1}:{mark.column + 1}: invalid YAML: {problem}{hint}")
 
 
+OAM_GROUP = "core.oam.dev"
+MANAGED_KINDS = "WorkflowRun, Workflow and WorkflowStepDefinition"
+
+
 def parse_object(doc: LoadedDocument | dict[str, Any], filename: str = "<input>") -> Resource:
-    """Validate one object into its model; unknown kinds and bad fields raise ModelError."""
+    """Validate one object into its model; unknown kinds and bad fields raise ModelError.
+
+    A well-formed object of another kind (`apiVersion` and `kind` set) raises UnmanagedKind,
+    so that callers may pass over it; a KubeVela Application is an error of its own.
+    """
     loaded = doc if isinstance(doc, LoadedDocument) else LoadedDocument(doc, None, filename)
     data = loaded.data
     kind = data.get("kind")
     api_version = data.get("apiVersion")
-    for model in RESOURCE_TYPES:
-        if kind == model.KIND:
-            if api_version not in model.API_VERSIONS:
-                raise ModelError(
-                    f"{loaded.where(['apiVersion'])}: {kind} needs apiVersion "
-                    f"{' or '.join(model.API_VERSIONS)}, got {api_version!r}"
-                )
-            try:
-                obj = model.model_validate(data)
-            except ValidationError as exc:
-                raise ModelError(_describe(exc, loaded)) from exc
-            if not obj.metadata.name:
-                raise ModelError(f"{loaded.where(['metadata'])}: metadata.name is required")
-            return obj
-    known = ", ".join(m.KIND for m in RESOURCE_TYPES)
-    raise ModelError(f"{loaded.where(['kind'])}: unknown kind {kind!r} (expected one of {known})")
+    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
+    model = next((m for m in RESOURCE_TYPES if kind == m.KIND), None)
+    if model is None or group not in ("", OAM_GROUP):
+        raise _not_managed(loaded, kind, api_version, group)
+    if api_version not in model.API_VERSIONS:
+        raise ModelError(
+            f"{loaded.where(['apiVersion'])}: {kind} needs apiVersion "
+            f"{' or '.join(model.API_VERSIONS)}, got {api_version!r}"
+        )
+    try:
+        obj = model.model_validate(data)
+    except ValidationError as exc:
+        raise ModelError(_describe(exc, loaded)) from exc
+    if not obj.metadata.name:
+        raise ModelError(f"{loaded.where(['metadata'])}: metadata.name is required")
+    return obj
+
+
+def _not_managed(loaded: LoadedDocument, kind: Any, api_version: Any, group: str) -> ModelError:
+    where = loaded.where(["kind"])
+    metadata = loaded.data.get("metadata")
+    name = str(metadata.get("name") or "") if isinstance(metadata, dict) else ""
+    if not isinstance(kind, str) or not kind:
+        return ModelError(f"{where}: not an object: `kind` is missing (expected {MANAGED_KINDS})")
+    if kind == "Application" and group == OAM_GROUP:
+        return ModelError(
+            f"{where}: Application {name!r}: cueflow runs WorkflowRuns, not KubeVela "
+            "Applications; put the application's workflow steps in a WorkflowRun "
+            "(spec.workflowSpec.steps)"
+        )
+    message = f"{where}: unknown kind {kind!r} (expected {MANAGED_KINDS} of {OAM_GROUP})"
+    if not isinstance(api_version, str) or not api_version:
+        return ModelError(message)
+    return UnmanagedKind(message, kind, name)
 
 
 def _describe(exc: ValidationError, doc: LoadedDocument) -> str:
-    lines = []
-    for error in exc.errors():
-        loc = [p for p in error["loc"] if isinstance(p, str | int)]
-        field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
-        lines.append(f"{doc.where(loc)}: {field}: {error['msg']}")
-    return "\n".join(lines)
+    """The first error as `file:line: field.path: expected ..., got ...` (one line)."""
+    errors = exc.errors()
+    error = errors[0]
+    loc = [p for p in error["loc"] if isinstance(p, str | int)]
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    if error["type"] == "missing":
+        problem = "required, but missing"
+    else:
+        problem = _EXPECTED.get(error["type"]) or error["msg"].replace("Input should be", "expected")
+        problem += f", got {_shown(error.get('input'))}"
+        if loc and loc[-1] == "timeout":
+            problem += ' (a duration such as "30s")'
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"{doc.where(loc)}: {field}: {problem}{more}"
+
+
+_EXPECTED = {
+    "model_type": "expected an object",
+    "dict_type": "expected an object",
+    "model_attributes_type": "expected an object",
+    "list_type": "expected a list",
+    "string_type": "expected a string",
+    "int_type": "expected an integer",
+    "int_parsing": "expected an integer",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
+"""Pydantic's error types in the words of a YAML file."""
+
+
+def _shown(value: Any) -> str:
+    """A short rendering of a wrong value, as JSON (which is YAML)."""
+    text = json.dumps(value, default=str, ensure_ascii=False)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def load_documents(text: str, filename: str = "<input>") -> list[Resource]:
@@ -266,16 +333,12 @@ def check_definition(
         error = context.compile(template, filename=filename).error
     if error is None or getattr(error, "incomplete", False):
         return
-    offset = 0
-    if doc is not None:
-        line = doc.line_of(["spec", "schematic", "cue", "template"])
-        offset = line if line is not None else 0  # block scalars start on the next line
     positions = getattr(error, "positions", None) or []
-    if positions:
-        pos = positions[0]
-        head = f"{filename}:{pos.line + offset}:{pos.col}"
+    pos = next((p for p in positions if p.filename == filename), None)
+    if pos is not None and doc is not None:
+        head = doc.template_position(pos.line, pos.col)
     else:
-        head = filename
+        head = str(pos or (positions[0] if positions else filename))
     message = getattr(error, "message", str(error))
     raise ModelError(
         f"{head}: WorkflowStepDefinition {definition.metadata.name!r}: template does not compile: {message}"
