@@ -434,6 +434,15 @@ FAILURES = [
     Failure(call("template.Execute", "{{range .}}{{end}}", "abc"), "range can't iterate over abc"),
     Failure(call("template.Execute", "{{break}}", {}), "{{break}} outside {{range}}", oracle=False),
     Failure(
+        call("template.Execute", "{{" + "(" * 101 + "1" + ")" * 101 + "}}", {}),
+        "max expression depth exceeded",
+        oracle=False,
+    ),
+    Failure(
+        call("template.Execute", '{{define "T"}}{{template "T" .}}{{end}}{{template "T" .}}', {}),
+        "exceeded maximum template depth",
+    ),
+    Failure(
         call("toml.Unmarshal", 'foo = "a"\nfoo = "b"\n'), "toml: Cannot overwrite", oracle=False
     ),
     Failure(call("toml.Unmarshal", '= "no key name"'), "toml: Invalid", oracle=False),

@@ -21,7 +21,7 @@ from cueflow.cue.std.gofmt import IdealInt, format_value, sprint, sprintf, sprin
 from cueflow.cue.std.html import escape
 from cueflow.cue.std.strconv import is_print, unquote
 
-MAX_DEPTH = 200
+MAX_DEPTH = 100  # nested template calls, and nested parentheses and control structures
 
 
 class _Missing:
@@ -280,6 +280,7 @@ class Parser:
         self.templates: dict[str, list[Node]] = {}
         self.vars: list[list[str]] = [["$"]]
         self.range_depth = 0
+        self.depth = 0
 
     def peek(self) -> Token:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else Token("eof", "", 0)
@@ -377,7 +378,13 @@ class Parser:
         self.expect("end", "command")
         return Node("action", word.line, pipe=pipe)
 
+    def nest(self, token: Token) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise self.error(token, "max expression depth exceeded")
+
     def control(self, kind: str, word: Token) -> Node:
+        self.nest(word)
         self.vars.append([])
         pipe = self.pipeline(kind, "end")
         self.expect("end", kind)
@@ -392,6 +399,7 @@ class Parser:
                 self.next()
                 node.orelse = [self.control(nested.text, nested)]
                 self.vars.pop()
+                self.depth -= 1
                 return node
             self.expect("end", "else")
             node.orelse, stop = self.list_until()
@@ -399,6 +407,7 @@ class Parser:
             raise self.error(word, "unexpected EOF")
         self.expect("end", "end")
         self.vars.pop()
+        self.depth -= 1
         return node
 
     def pipeline(self, context: str, end: str) -> Pipe:
@@ -472,8 +481,10 @@ class Parser:
         elif token.kind == "nil":
             operand = Operand("nil", token.line, "nil")
         elif token.kind == "(":
+            self.nest(token)
             pipe = self.pipeline("parenthesized pipeline", ")")
             self.expect(")", "parenthesized pipeline")
+            self.depth -= 1
             operand = Operand("pipe", token.line, "(...)", value=pipe)
         else:
             raise self.error(token, f"unexpected {self.describe(token)} in operand")
@@ -888,7 +899,12 @@ def execute(template: str, data: Any) -> str:
     templates = Parser(lex(template)).parse()
     decoded = _decode(data)
     state = _State(templates, [], [("$", decoded)])
-    Exec(state).run(templates[""], decoded)
+    try:
+        Exec(state).run(templates[""], decoded)
+    except RecursionError:
+        # the depth limits keep a template well within Python's stack on its own,
+        # but the evaluator may already be deep when it calls Execute
+        raise TemplateError("template: exceeded maximum template depth") from None
     return "".join(state.out)
 
 
