@@ -35,7 +35,7 @@ _QUOTE = 'extraneous or missing " in quoted-field'
 
 
 def _line_end(text: str, pos: int) -> int:
-    """The length of the line break at `pos` (a `\r` ending the text counts), else 0."""
+    """The length of the line break at `pos` (a `\\r` ending the text counts), else 0."""
     if text.startswith("\n", pos) or (text.startswith("\r", pos) and pos == len(text) - 1):
         return 1
     return 2 if text.startswith("\r\n", pos) else 0

@@ -67,11 +67,13 @@ def js_escape(s: str) -> str:
 
 
 class TemplateError(BuiltinError):
-    pass
+    """A template that does not parse or fails to run; the message reads as Go's."""
 
 
 @dataclass
 class Token:
+    """One lexed piece: a run of text, or a token inside `{{ }}`."""
+
     kind: str  # text, start, field, dot, var, ident, string, number, char, bool, nil, | ( ) := = , end
     text: str
     line: int
@@ -247,6 +249,8 @@ def _number(text: str, line: int) -> Token:
 
 @dataclass
 class Node:
+    """A parsed template element; `body`/`orelse` hold the branches of if, with and range."""
+
     kind: str  # text, action, if, range, with, break, continue, template
     line: int
     text: str = ""
@@ -258,6 +262,8 @@ class Node:
 
 @dataclass
 class Pipe:
+    """`$x := a | b c`: variables declared (or assigned), then commands fed left to right."""
+
     line: int
     decl: list[str]
     assign: bool
@@ -266,6 +272,8 @@ class Pipe:
 
 @dataclass
 class Operand:
+    """One argument of a command, with the `.field` chain that follows it."""
+
     kind: str  # dot, field, var, ident, literal, nil, pipe
     line: int
     text: str
@@ -274,6 +282,8 @@ class Operand:
 
 
 class Parser:
+    """Go's template grammar over the tokens; variables must be declared before use."""
+
     def __init__(self, tokens: list[Token]) -> None:
         self.tokens = tokens
         self.pos = 0
@@ -305,7 +315,7 @@ class Parser:
             return "}}"
         if token.kind == "eof":
             return "EOF"
-        return f'"{token.text}"' if token.kind not in ("string",) else token.text
+        return token.text if token.kind == "string" else f'"{token.text}"'
 
     def parse(self) -> dict[str, list[Node]]:
         body, stop = self.list_until(top=True)
@@ -499,11 +509,11 @@ class Parser:
 
 
 class _Break(Exception):
-    pass
+    """`{{break}}`: leaves the innermost range."""
 
 
 class _Continue(Exception):
-    pass
+    """`{{continue}}`: goes on with the next element of the innermost range."""
 
 
 def truth(value: Any) -> bool:
@@ -536,6 +546,8 @@ def _decode(value: Any) -> Any:
 
 
 class Exec:
+    """Runs parsed templates: dot, the variable stack and the output live in the state."""
+
     def __init__(self, state: _State) -> None:
         self.s = state
 
