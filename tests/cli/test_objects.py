@@ -61,7 +61,7 @@ def test_apply_stores_objects_and_get_lists_them(cli, in_store, tmp_path):
     assert runs.returncode == 0, runs.stderr
     header, row = runs.stdout.splitlines()[:2]
     assert header.split()[:4] == ["NAMESPACE", "NAME", "PHASE", "STEPS"]
-    assert row.split()[:4] == ["staging", "deploy-1", "pending", "0/0"]
+    assert row.split()[:5] == ["staging", "deploy-1", "pending", "0/2", "-"]  # 2 steps in its workflow
 
     workflows = cli("get", "workflows", "-n", "staging")
     assert workflows.stdout.splitlines()[1].split()[:3] == ["staging", "deploy", "2"]
@@ -113,11 +113,16 @@ def test_apply_malformed_yaml_names_file_and_line(cli, tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_apply_unknown_kind_and_bad_field(cli, tmp_path):
+def test_apply_only_other_kinds_and_bad_field(cli, tmp_path):
     unknown = write(tmp_path / "unknown.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
     result = cli("apply", "-f", str(unknown))
     assert result.returncode == 2
-    assert "unknown kind 'Pod'" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"warning: {unknown}:1: skipped Pod/p: cueflow applies only WorkflowRun, Workflow and "
+        "WorkflowStepDefinition",
+        f"error: {unknown}: holds no WorkflowRun, Workflow or WorkflowStepDefinition "
+        "(1 object skipped)",
+    ]
 
     bad_field = write(tmp_path / "field.yaml", INLINE_RUN.replace("name: wait", "name: [1, 2]"))
     result = cli("apply", "-f", str(bad_field))

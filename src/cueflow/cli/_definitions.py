@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,44 +37,17 @@ def vet(
     session: Session = ctx.obj
 
     async def command(_opened: store.SqlStore) -> None:
-        if file.suffix == ".cue":
-            names = [_vet_cue_file(file)]
-        else:
-            names = [
-                f"{item.obj.kind.lower()}/{item.obj.metadata.name}"
-                for item in load_path(file)
-                if item.obj.kind == DEFINITION or _admit(item.obj)
-            ]
-        for name in names:
-            session.out.print(f"{name}: ok", highlight=False)
+        for item in load_path(file, session.warn):
+            if item.obj.kind != DEFINITION:
+                _admit(item.obj)
+            session.out.print(
+                f"{item.obj.kind.lower()}/{item.obj.metadata.name}: ok", highlight=False
+            )
 
     session.execute(command)
 
 
-def _vet_cue_file(path: Path) -> str:
-    from cueflow.definitions.catalog import DefinitionError, parse_definition
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise BadInput(f"{path}: cannot read: {error}") from error
-    try:
-        definition = parse_definition(text, path)
-    except DefinitionError as error:
-        raise BadInput(str(error)) from error
-    obj = model.WorkflowStepDefinition.model_validate(
-        {
-            "apiVersion": model.WorkflowStepDefinition.API_VERSIONS[0],
-            "kind": DEFINITION,
-            "metadata": {"name": definition.name},
-            "spec": {"schematic": {"cue": {"template": definition.template}}},
-        }
-    )
-    model.check_definition(obj)
-    return f"{DEFINITION.lower()}/{definition.name}"
-
-
-def _admit(obj: model.Resource) -> bool:
+def _admit(obj: model.Resource) -> None:
     """Runs and workflows get the admission checks `apply` makes (names, timeouts)."""
     if isinstance(obj, model.WorkflowRun):
         model.admit_run(obj.model_copy(deep=True))
@@ -81,7 +55,6 @@ def _admit(obj: model.Resource) -> bool:
         steps = [step.model_copy(deep=True) for step in obj.steps]
         model.name_steps(steps)
         model.validate_steps(steps)
-    return True
 
 
 @app.command()
@@ -106,15 +79,15 @@ def render(
 
     async def command(opened: store.SqlStore) -> None:
         from cueflow import cue
-        from cueflow.cli._templates import Templates
+        from cueflow.cli._templates import Templates, one_line
         from cueflow.providers.registry import default_packages
 
         parameter = parse_assignments(param or [], "--param")
-        template = await _find_template(opened, type_name, file, namespace)
+        template = await _find_template(opened, type_name, file, namespace, session.warn)
         templates = Templates(default_packages(kv=opened))
         error = templates.parameter_error(template, type_name, parameter)
         if error is not None:
-            raise BadInput(f"parameters do not fit step type {type_name!r}: {error}")
+            raise BadInput(f"parameters do not fit step type {type_name!r}: {one_line(error)}")
         context = {"name": "dry-run", "namespace": namespace, "stepName": type_name}
         value = templates.compile(template, type_name, parameter, context)
         if isinstance(value.error, cue.CueSyntaxError):
@@ -135,11 +108,15 @@ def render(
 
 
 async def _find_template(
-    opened: store.SqlStore, type_name: str, file: Path | None, namespace: str
+    opened: store.SqlStore,
+    type_name: str,
+    file: Path | None,
+    namespace: str,
+    warn: Callable[[str], None],
 ) -> str:
     """TYPE's template: from `--file`, else stored in `namespace`, else built in."""
     if file is not None:
-        for item in load_path(file):
+        for item in load_path(file, warn):
             obj = item.obj
             if isinstance(obj, model.WorkflowStepDefinition) and obj.metadata.name == type_name:
                 return obj.template

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -34,7 +35,8 @@ KIND_ALIASES = {
 if TYPE_CHECKING:
     from cueflow.model.loading import LoadedDocument
 
-_SUFFIXES = (".yaml", ".yml", ".json")
+_SUFFIXES = (".yaml", ".yml", ".json", ".cue")
+_ANY_MANAGED_KIND = model.MANAGED_KINDS.replace(" and ", " or ")
 
 
 def resolve_kind(text: str) -> str:
@@ -55,30 +57,55 @@ class Loaded:
         return self.source.where(path)
 
 
-def load_path(path: Path) -> list[Loaded]:
-    """Every object in a file, or in the YAML/JSON files of a directory (sorted by name)."""
+def load_path(path: Path, warn: Callable[[str], None]) -> list[Loaded]:
+    """Every object in a file, or in the files of a directory (sorted by name).
+
+    `.cue` files hold one definition in the `vela def` layout, the others YAML or JSON.
+    Objects of kinds cueflow does not run (a ConfigMap pasted next to a run, a Policy) are
+    reported through `warn`, one line each, and left out.
+    """
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix in _SUFFIXES and p.is_file())
         if not files:
-            raise BadInput(f"{path}: no .yaml, .yml or .json files in this directory")
+            raise BadInput(f"{path}: no .yaml, .yml, .json or .cue files in this directory")
     elif path.exists():
         files = [path]
     else:
         raise BadInput(f"{path}: no such file or directory")
     loaded = []
+    skipped = 0
     for file in files:
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise BadInput(f"{file}: cannot read: {error}") from error
-        for source in model.read_documents(text, str(file)):
-            obj = model.parse_object(source)
+        for source in _read(file):
+            try:
+                obj = model.parse_object(source)
+            except model.UnmanagedKind as other:
+                warn(
+                    f"{source.where([])}: skipped {other.kind}/{other.name or '(unnamed)'}: "
+                    f"cueflow applies only {model.MANAGED_KINDS}"
+                )
+                skipped += 1
+                continue
             if isinstance(obj, model.WorkflowStepDefinition):
                 model.check_definition(obj, source)
             loaded.append(Loaded(obj, source))
+    if skipped and not loaded:
+        objects = "1 object" if skipped == 1 else f"{skipped} objects"
+        raise BadInput(f"{path}: holds no {_ANY_MANAGED_KIND} ({objects} skipped)")
     if not loaded:
         raise BadInput(f"{path}: holds no objects")
     return loaded
+
+
+def _read(file: Path) -> list[LoadedDocument]:
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise BadInput(f"{file}: cannot read: {error}") from error
+    if file.suffix == ".cue":
+        from cueflow.model.vela_def import read_cue_definition  # loads the CUE parser
+
+        return [read_cue_definition(text, str(file))]
+    return model.read_documents(text, str(file))
 
 
 def namespace_of(obj: model.Resource) -> str:

@@ -4,6 +4,7 @@ tree of a run's steps (phase, duration, message) that `cueflow run` keeps live."
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -52,33 +53,49 @@ def dump(docs: list[dict[str, Any]] | dict[str, Any], fmt: Format) -> str:
 
 
 def print_records(
-    console: Console, kind: str, records: list[store.Record], fmt: Format, single: bool
+    console: Console,
+    kind: str,
+    records: list[store.Record],
+    fmt: Format,
+    single: bool,
+    workflow_steps: Mapping[tuple[str, str], int] | None = None,
 ) -> None:
-    """`get`: a table, or the documents (one object when a name was given, else a list)."""
+    """`get`: a table, or the documents (one object when a name was given, else a list).
+
+    `workflow_steps` counts the steps of stored workflows, for runs that refer to one."""
     if fmt is not Format.TABLE:
         docs = [r.doc for r in records]
         typer.echo(dump(docs[0] if single else docs, fmt))
         return
+    rows: dict[str, Callable[[store.Record], tuple[str, ...]]] = {
+        RUN: lambda record: _run_row(record, workflow_steps or {}),
+        WORKFLOW: _workflow_row,
+        DEFINITION: _definition_row,
+    }
     table = Table(box=None, pad_edge=False, header_style="bold")
-    columns, row = _TABLES[kind]
-    for column in columns:
+    for column in _COLUMNS[kind]:
         table.add_column(column)
     for record in records:
-        table.add_row(*row(record))
+        table.add_row(*rows[kind](record))
     console.print(table)
 
 
-def _run_row(record: store.Record) -> tuple[str, ...]:
+def _run_row(
+    record: store.Record, workflow_steps: Mapping[tuple[str, str], int]
+) -> tuple[str, ...]:
     status = record.doc.get("status") or {}
     steps = status.get("steps") or []
     done = sum(1 for s in steps if s.get("phase") in ("succeeded", "skipped"))
-    phase = run_phase(record) or "pending"
+    spec = record.doc.get("spec") or {}
+    planned = ((spec.get("workflowSpec") or {}).get("steps")) or []
+    ref = spec.get("workflowRef")
+    total = max(len(steps), len(planned), workflow_steps.get((record.namespace, ref), 0))
     return (
         record.namespace,
         record.name,
-        _styled(phase),
-        f"{done}/{len(steps)}",
-        age(record.created),
+        _styled(run_phase(record) or "pending"),
+        f"{done}/{total}",
+        started(status.get("startTime")) or "-",
         duration(status.get("startTime"), status.get("endTime")),
         escape(status.get("message") or ""),
     )
@@ -103,13 +120,10 @@ def _definition_row(record: store.Record) -> tuple[str, ...]:
     )
 
 
-_TABLES = {
-    RUN: (
-        ("NAMESPACE", "NAME", "PHASE", "STEPS", "AGE", "DURATION", "MESSAGE"),
-        _run_row,
-    ),
-    WORKFLOW: (("NAMESPACE", "NAME", "STEPS", "AGE"), _workflow_row),
-    DEFINITION: (("NAMESPACE", "NAME", "DESCRIPTION", "AGE"), _definition_row),
+_COLUMNS = {
+    RUN: ("NAMESPACE", "NAME", "PHASE", "STEPS", "STARTED", "DURATION", "MESSAGE"),
+    WORKFLOW: ("NAMESPACE", "NAME", "STEPS", "AGE"),
+    DEFINITION: ("NAMESPACE", "NAME", "DESCRIPTION", "AGE"),
 }
 
 
@@ -138,6 +152,12 @@ def _short(seconds: float) -> str:
     return f"{seconds // 86400}d"
 
 
+def started(start: Any) -> str:
+    """A status' RFC 3339 start in local time, to the second."""
+    begun = _parse_time(start)
+    return begun.astimezone().strftime("%Y-%m-%d %H:%M:%S") if begun else ""
+
+
 def age(created: datetime | None) -> str:
     return _short((datetime.now(UTC) - created).total_seconds()) if created else ""
 
@@ -151,23 +171,50 @@ def duration(start: Any, end: Any, now: datetime | None = None) -> str:
     return _short((finished - begun).total_seconds())
 
 
-def run_tree(doc: dict[str, Any]) -> Tree:
-    """The steps of a run as a tree: name, type, phase, duration and message per step."""
+def run_tree(doc: dict[str, Any], planned: list[dict[str, Any]] | None = None) -> Tree:
+    """The steps of a run as a tree: name, type, phase, duration and message per step.
+
+    Steps of the plan (the run's `workflowSpec` steps, else `planned`) that have not
+    started yet show as pending, so the tree shows the whole run from the start."""
     meta = doc.get("metadata") or {}
     status = doc.get("status") or {}
     phase = status.get("status") or "pending"
-    head = Text.from_markup(
-        f"[bold]{escape(meta.get('name', ''))}[/bold] {_styled(phase)}"
-        f" [dim]{duration(status.get('startTime'), status.get('endTime'))}[/dim]"
-    )
+    head = Text.from_markup(f"[bold]{escape(meta.get('name', ''))}[/bold] {_styled(phase)}")
+    took = duration(status.get("startTime"), status.get("endTime"))
+    if took:
+        head.append(f" {took}", style="dim")
     if status.get("message"):
         head.append(f"  {status['message']}", style="dim")
     tree = Tree(head)
-    for step in status.get("steps") or []:
+    if planned is None:
+        planned = ((doc.get("spec") or {}).get("workflowSpec") or {}).get("steps") or []
+    for step, subs in _with_pending(status.get("steps") or [], planned):
         branch = tree.add(_step_line(step))
-        for sub in step.get("subSteps") or []:
+        for sub, _ in subs:
             branch.add(_step_line(sub))
     return tree
+
+
+def _with_pending(
+    statuses: list[dict[str, Any]], planned: list[dict[str, Any]]
+) -> list[tuple[dict[str, Any], list[Any]]]:
+    """Step statuses with their sub-step statuses, then the planned steps not among them."""
+    by_name = {step.get("name"): step for step in planned}
+    seen = {step.get("name") for step in statuses}
+    merged = [
+        (
+            step,
+            _with_pending(
+                step.get("subSteps") or [], by_name.get(step.get("name"), {}).get("subSteps") or []
+            ),
+        )
+        for step in statuses
+    ]
+    for step in planned:
+        if step.get("name") not in seen:
+            pending = {"name": step.get("name", ""), "type": step.get("type", "")}
+            merged.append((pending, _with_pending([], step.get("subSteps") or [])))
+    return merged
 
 
 def _step_line(step: dict[str, Any]) -> Text:
@@ -180,7 +227,8 @@ def _step_line(step: dict[str, Any]) -> Text:
     if took and phase not in ("running", "pending", "suspending"):
         line.append(f" {took}", style="dim")
     if step.get("message"):
-        line.append(f"  {step['message']}", style="dim")
+        first, _, rest = str(step["message"]).partition("\n")
+        line.append(f"  {first}" + (" …" if rest else ""), style="dim")
     if step.get("reason"):
         line.append(f" [{step['reason']}]", style="dim")
     return line

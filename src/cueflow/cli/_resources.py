@@ -19,7 +19,7 @@ from cueflow.cli._documents import (
     run_phase,
     to_record,
 )
-from cueflow.cli._output import DESCRIPTION_ANNOTATION, Format, print_records
+from cueflow.cli._output import DESCRIPTION_ANNOTATION, Format, print_records, run_tree
 from cueflow.cli._session import CliError, Session, split_name
 
 NamespaceOption = Annotated[
@@ -32,17 +32,30 @@ OutputOption = Annotated[Format, typer.Option("--output", "-o", help="Output for
 def apply(
     ctx: typer.Context,
     path: Annotated[
-        Path, typer.Option("--filename", "-f", help="A YAML/JSON file or a directory of them.")
+        Path,
+        typer.Option(
+            "--filename", "-f", help="A YAML/JSON file, a .cue definition, or a directory of them."
+        ),
     ],
 ) -> None:
     """Store the workflows, step definitions and runs of FILE (or of every file in DIR).
 
-    Runs are stored unstarted: the engine that owns the store runs them.
+    Runs are stored unstarted: the engine that owns the store runs them. Their step types
+    and properties are checked first. Objects of other kinds are skipped with a warning.
     """
     session: Session = ctx.obj
 
     async def command(opened: store.SqlStore) -> None:
-        objects = [loaded.obj for loaded in load_path(path)]
+        loaded = load_path(path, session.warn)
+        runs = [item for item in loaded if item.obj.kind == RUN]
+        if runs:
+            from cueflow.cli._templates import Templates, check_steps
+            from cueflow.providers.registry import default_packages
+
+            templates = Templates(default_packages(kv=opened))
+            for item in runs:
+                await check_steps(opened, item, loaded, templates)
+        objects = [item.obj for item in loaded]
         holder = await opened.engine_lock_holder()
         # definitions and workflows first, so that runs in the same files can refer to them
         for obj in sorted(objects, key=lambda o: o.kind == RUN):
@@ -101,7 +114,8 @@ def get(
     namespace: NamespaceOption = None,
     output: OutputOption = Format.TABLE,
 ) -> None:
-    """List stored objects of a kind, or show one. Definitions include the built-in ones."""
+    """List stored objects of a kind, or show one (a run as the tree of its steps).
+    Definitions include the built-in ones."""
     session: Session = ctx.obj
 
     async def command(opened: store.SqlStore) -> None:
@@ -124,7 +138,17 @@ def get(
         if not records and output is Format.TABLE:
             session.say(f"No {resolved} objects" + (f" in {namespace}." if namespace else "."))
             return
-        print_records(session.out, resolved, records, output, single=name is not None)
+        workflows = {}
+        if resolved == RUN and output is Format.TABLE:
+            workflows = {(r.namespace, r.name): r.doc for r in await opened.list(WORKFLOW)}
+        if resolved == RUN and output is Format.TABLE and name is not None:
+            run = records[0]
+            ref = (run.doc.get("spec") or {}).get("workflowRef")
+            planned = (workflows.get((run.namespace, ref)) or {}).get("steps")
+            session.out.print(run_tree(run.doc, planned))
+            return
+        steps = {key: len(doc.get("steps") or []) for key, doc in workflows.items()}
+        print_records(session.out, resolved, records, output, name is not None, steps)
 
     session.execute(command)
 

@@ -18,9 +18,7 @@ from rich.live import Live
 
 from cueflow import model, store
 from cueflow.cli._documents import (
-    DEFINITION,
     RUN,
-    WORKFLOW,
     Loaded,
     load_path,
     namespace_of,
@@ -41,13 +39,7 @@ if TYPE_CHECKING:
     # The engine, the CUE evaluator and the provider packages (with the Kubernetes client)
     # take seconds to import: only `cueflow run` loads them, inside the functions below.
     from cueflow import engine
-    from cueflow.cli._templates import Templates
     from cueflow.providers.base import ProviderPackage
-
-
-STEP_GROUP = "step-group"
-SHARED_NAMESPACE = "vela-system"
-"""Definitions stored here are visible from every namespace."""
 
 
 class BuiltinCatalog:
@@ -81,7 +73,7 @@ def run(
         session.fail("--output takes json or yaml", EXIT_BAD_INPUT)
 
     async def command(opened: store.SqlStore) -> int:
-        loaded = load_path(file)
+        loaded = load_path(file, session.warn)
         target = _the_run(file, loaded)
         run_obj = target.obj
         assert isinstance(run_obj, model.WorkflowRun)
@@ -90,11 +82,11 @@ def run(
                 **(run_obj.spec.context or {}),
                 **parse_assignments(context, "--context"),
             }
-        from cueflow.cli._templates import Templates
+        from cueflow.cli._templates import Templates, check_steps
         from cueflow.providers.registry import default_packages
 
         packages = default_packages(kv=opened)
-        await _check_steps(opened, target, loaded, Templates(packages))
+        await check_steps(opened, target, loaded, Templates(packages))
         namespace, name = namespace_of(run_obj), run_obj.metadata.name
         owner = f"cueflow run {file.name} (pid {os.getpid()})"
         if not await opened.acquire_engine_lock(owner):
@@ -126,101 +118,6 @@ def _the_run(file: Path, loaded: list[Loaded]) -> Loaded:
             "(use `cueflow apply -f` for the rest)"
         )
     return runs[0]
-
-
-async def _check_steps(
-    opened: store.SqlStore, target: Loaded, loaded: list[Loaded], templates: Templates
-) -> None:
-    """Every step type must exist (in the file, the store or the built-in library), every
-    step's properties must fit its template's `parameter`, and a `cluster` given literally
-    must be registered (a step would otherwise fail only after its retries)."""
-    run_obj = target.obj
-    assert isinstance(run_obj, model.WorkflowRun)
-    namespace = namespace_of(run_obj)
-    spec = run_obj.spec
-    source: Loaded | None = target
-    if spec.workflow_spec is not None:
-        steps, prefix = spec.workflow_spec.steps, ["spec", "workflowSpec", "steps"]
-    else:
-        steps, source = await _referenced_steps(opened, target, loaded, namespace)
-        prefix = ["steps"]
-    in_file = {
-        item.obj.metadata.name: item.obj.template
-        for item in loaded
-        if isinstance(item.obj, model.WorkflowStepDefinition)
-        and namespace_of(item.obj) in (namespace, SHARED_NAMESPACE)
-    }
-    from cueflow.clusters import DEFAULT_CLUSTER, list_clusters
-    from cueflow.definitions.catalog import Catalog
-
-    builtin = Catalog()
-    registered = {spec.name for spec in await list_clusters(opened)}
-    for i, step in enumerate(steps):
-        for j, item in enumerate([step, *(step.sub_steps or [])]):
-            path: list[str | int] = [*prefix, i] if j == 0 else [*prefix, i, "subSteps", j - 1]
-
-            def where(*more: str, path: list[str | int] = path) -> str:
-                return source.where([*path, *more]) if source else target.source.filename
-
-            if item.type == STEP_GROUP:
-                continue
-            template = in_file.get(item.type) or await _stored_template(
-                opened, namespace, item.type
-            )
-            if template is None:
-                found = builtin.get(item.type)
-                template = found.template if found is not None else None
-            if template is None:
-                raise BadInput(
-                    f"{where('type')}: step {item.name or path[-1]!r}: unknown step type "
-                    f"{item.type!r} (not built in, not in the file, not stored; see "
-                    "`cueflow get definitions`)"
-                )
-            error = templates.parameter_error(template, item.type, item.properties or {})
-            if error is not None:
-                raise BadInput(
-                    f"{where('properties')}: step {item.name!r}: properties do not fit step "
-                    f"type {item.type!r}: {error}"
-                )
-            cluster = (item.properties or {}).get("cluster")
-            if isinstance(cluster, str) and (cluster or DEFAULT_CLUSTER) not in registered:
-                raise BadInput(
-                    f"{where('properties', 'cluster')}: step {item.name!r}: cluster "
-                    f"{cluster or DEFAULT_CLUSTER!r} is not registered (see `cueflow cluster list`)"
-                )
-
-
-async def _referenced_steps(
-    opened: store.SqlStore, target: Loaded, loaded: list[Loaded], namespace: str
-) -> tuple[list[model.WorkflowStep], Loaded | None]:
-    """The steps of the Workflow a run refers to, from the file or else from the store."""
-    assert isinstance(target.obj, model.WorkflowRun)
-    ref = target.obj.spec.workflow_ref or ""
-    for item in loaded:
-        if (
-            isinstance(item.obj, model.Workflow)
-            and item.obj.metadata.name == ref
-            and namespace_of(item.obj) == namespace
-        ):
-            return item.obj.steps, item
-    try:
-        record = await opened.get(WORKFLOW, namespace, ref)
-    except store.NotFound:
-        raise BadInput(
-            f"{target.where(['spec', 'workflowRef'])}: Workflow {ref!r} not found in "
-            f"namespace {namespace!r}"
-        ) from None
-    return model.Workflow.model_validate(record.doc).steps, None
-
-
-async def _stored_template(opened: store.SqlStore, namespace: str, type_name: str) -> str | None:
-    for ns in (namespace, SHARED_NAMESPACE):
-        try:
-            record = await opened.get(DEFINITION, ns, type_name)
-        except store.NotFound:
-            continue
-        return model.WorkflowStepDefinition.model_validate(record.doc).template
-    return None
 
 
 async def _clear_previous(opened: store.SqlStore, namespace: str, name: str) -> None:

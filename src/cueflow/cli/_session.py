@@ -94,6 +94,12 @@ class Session:
         self.err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
         raise typer.Exit(exit_code)
 
+    def warn(self, message: str) -> None:
+        """Something the user should know, though the command goes on (stderr)."""
+        self.err.print(
+            f"[yellow]warning:[/yellow] {escape(message)}", highlight=False, soft_wrap=True
+        )
+
     def say(self, message: str) -> None:
         """A remark for the user (stderr, so that -o output stays machine-readable)."""
         self.err.print(message, highlight=False, soft_wrap=True)
