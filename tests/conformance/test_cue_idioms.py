@@ -197,6 +197,43 @@ parameter: {action: string, target: string, extra: *[] | [...string]}
         ["tool", "enable", "x", "--a=1"],
     ),
     Case(
+        "config-read-result-is-readable-before-the-call",
+        """
+import "vela/config"
+
+read: config.#ReadConfig & {$params: {name: parameter.name, namespace: context.namespace}}
+settings: read.$returns.config
+parameter: name: string
+""",
+        {"name": "db"},
+        "settings",
+        {},
+    ),
+    Case(
+        "config-list-result-is-an-empty-list-before-the-call",
+        """
+import "vela/config"
+
+found: config.#ListConfig & {$params: {template: "db", namespace: context.namespace}}
+names: [for c in found.$returns.configs {c.name}]
+""",
+        {},
+        "names",
+        [],
+    ),
+    Case(
+        "legacy-patch-result-is-readable-before-the-call",
+        """
+import "vela/op"
+
+patched: op.#PatchK8sObject & {value: {spec: replicas: 1}, patch: {spec: replicas: 2}}
+after: patched.result
+""",
+        {},
+        "after",
+        {},
+    ),
+    Case(
         "list-repetition-with-star",
         """
 sep: ["-"] * parameter.width
