@@ -53,6 +53,9 @@ CASES: list[Case] = [
     # strings
     c('strings.ToLower("ABC")', "strings.ToLower", "ABC"),
     c('strings.ToUpper("abc")', "strings.ToUpper", "abc"),
+    # Go's simple case mappings: no expansion (ß stays), but İ lowers to i and ᾳ uppers to ᾼ
+    c('strings.ToUpper("ᾀᾳßŉ")', "strings.ToUpper", "ᾀᾳßŉ"),
+    c('strings.ToLower("İΣ")', "strings.ToLower", "İΣ"),
     c('strings.ToTitle("hello wide world")', "strings.ToTitle", "hello wide world"),
     c('strings.ToCamel("Hello World")', "strings.ToCamel", "Hello World"),
     c('strings.TrimPrefix("git://repo", "git://")', "strings.TrimPrefix", "git://repo", "git://"),

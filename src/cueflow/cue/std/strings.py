@@ -20,19 +20,31 @@ def is_space(char: str) -> bool:
     return char in _LATIN1_SPACE or (ord(char) > 0xFF and char.isspace())
 
 
-def _simple(mapping: Callable[[str], str]) -> Callable[[str], str]:
-    """Apply a case mapping code point by code point, keeping ones that expand."""
+# Go maps case with Unicode's simple (one code point) mappings; Python's str methods
+# use the full ones. Where a full mapping expands, these are the simple mappings
+# that exist (every other such code point has none and stays as it is).
+_SIMPLE_LOWER = {"\u0130": "i"}
+_SIMPLE_UPPER = {
+    **{chr(c): chr(c + 8) for start in (0x1F80, 0x1F90, 0x1FA0) for c in range(start, start + 8)},
+    "\u1fb3": "\u1fbc",
+    "\u1fc3": "\u1fcc",
+    "\u1ff3": "\u1ffc",
+}
+
+
+def _simple(mapping: Callable[[str], str], simple: dict[str, str]) -> Callable[[str], str]:
+    """Apply a case mapping code point by code point, as Go's unicode.To* do."""
 
     def apply(char: str) -> str:
         mapped = mapping(char)
-        return mapped if len(mapped) == 1 else char
+        return mapped if len(mapped) == 1 else simple.get(char, char)
 
     return apply
 
 
-_upper = _simple(str.upper)
-_lower = _simple(str.lower)
-_title = _simple(str.title)
+_upper = _simple(str.upper, _SIMPLE_UPPER)
+_lower = _simple(str.lower, _SIMPLE_LOWER)
+_title = _simple(str.title, {})
 
 
 def to_upper(s: str) -> str:
