@@ -290,6 +290,20 @@ CASES: list[Case] = [
     c("math.Cos(0.5)", "math.Cos", D("0.5")),
     c("math.Atan2(1, 1)", "math.Atan2", 1, 1),
     c("math.Hypot(3, 4)", "math.Hypot", 3, 4),
+    # Go's own atan and hypot, whose last digit differs from the C library's here
+    c("math.Atan(10)", "math.Atan", 10),
+    c("math.Atan(486.88379742707326)", "math.Atan", D("486.88379742707326")),
+    c(
+        "math.Atan2(-0.28919294068254375, 0.35224644591656795)",
+        "math.Atan2",
+        D("-0.28919294068254375"),
+        D("0.35224644591656795"),
+    ),
+    c("math.Atan2(1, -10)", "math.Atan2", 1, -10),
+    c("math.Asin(0.41252309451027713)", "math.Asin", D("0.41252309451027713")),
+    c("math.Acos(0.2871190247116484)", "math.Acos", D("0.2871190247116484")),
+    c("math.Hypot(1.5, 1.5)", "math.Hypot", D("1.5"), D("1.5")),
+    c("math.Hypot(1000, -2)", "math.Hypot", 1000, -2),
     c("math.Signbit(-1)", "math.Signbit", -1),
     c("math.Pi", "math.Pi"),
     # regexp
@@ -806,6 +820,7 @@ ERRORS: list[Failure] = [
         'strconv.ParseInt("300", 10, 8)', ("strconv.ParseInt", "300", 10, 8), "value out of range"
     ),
     Failure("list.Avg([])", ("list.Avg", []), "empty list"),
+    Failure("math.Log2(-2)", ("math.Log2", -2), "invalid operation"),
     Failure("list.Range(0, 5, 0)", ("list.Range", 0, 5, 0), "step must be non zero"),
     Failure("list.Slice([1, 2], 2, 1)", ("list.Slice", [1, 2], 2, 1), "invalid index: 2 > 1"),
     Failure("list.Take([1], -1)", ("list.Take", [1], -1), "negative index"),

@@ -162,9 +162,16 @@ def as_bytes(value: str | bytes) -> bytes:
     return value if isinstance(value, bytes) else value.encode("utf-8")
 
 
+MAX_INT_DIGITS = 4000  # below Python's limit for int <-> text conversion
+
+
 def decimal_result(d: Decimal) -> int | Decimal:
     """A computed decimal as CUE returns it from a builtin: integral values become ints."""
-    return int(d) if d.is_finite() and d == d.to_integral_value() else d
+    if not (d.is_finite() and d == d.to_integral_value()):
+        return d
+    if d.adjusted() >= MAX_INT_DIGITS:
+        raise BuiltinError(f"result {d:.6E} has more than {MAX_INT_DIGITS} digits")
+    return int(d)
 
 
 def is_number(value: object) -> bool:

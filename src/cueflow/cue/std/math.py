@@ -19,9 +19,9 @@ from cueflow.cue.std.base import BuiltinError, decimal_result, package
 Number = int | Decimal
 
 
-def _rounded(rounding: str) -> Callable[[Number], int]:
-    def apply(x: Number) -> int:
-        return int(Decimal(x).to_integral_value(rounding=rounding))
+def _rounded(rounding: str) -> Callable[[Number], Number]:
+    def apply(x: Number) -> Number:
+        return decimal_result(Decimal(x).to_integral_value(rounding=rounding))
 
     return apply
 
@@ -36,16 +36,20 @@ def multiple_of(x: Number, y: Number) -> bool:
 def _decimal(fn: Callable[[Decimal], Decimal]) -> Callable[[Number], Number]:
     def apply(x: Number) -> Number:
         try:
-            return decimal_result(fn(Decimal(x)))
+            result = fn(Decimal(x))
         except decimal.InvalidOperation as exc:
             raise BuiltinError(f"invalid operation on {x}") from exc
+        if not result.is_finite():  # ln(0): CUE has no infinite numbers
+            raise BuiltinError(f"invalid operation: the result for {x} is {result}")
+        return decimal_result(result)
 
     return apply
 
 
 def _log2(x: Decimal) -> Decimal:
     """ln(x) / ln(2), each rounded to 34 digits as CUE does (so the last digit matches)."""
-    return numbers.quo(numbers.CONTEXT.ln(x), numbers.CONTEXT.ln(Decimal(2)))
+    ln = numbers.CONTEXT.ln(x)
+    return ln if not ln.is_finite() else numbers.quo(ln, numbers.CONTEXT.ln(Decimal(2)))
 
 
 def _cbrt(x: Decimal) -> Decimal:
@@ -120,6 +124,95 @@ def _logb(x: float) -> float:
     return float(math.frexp(x)[1] - 1)
 
 
+# Go computes these in Go (Cephes' algorithms), not with the C library, and the
+# last digit differs for many inputs; these follow Go's steps operation by operation.
+_ATAN_P = (
+    -8.750608600031904122785e-01,
+    -1.615753718733365076637e01,
+    -7.500855792314704667340e01,
+    -1.228866684490136173410e02,
+    -6.485021904942025371773e01,
+)
+_ATAN_Q = (
+    2.485846490142306297962e01,
+    1.650270098316988542046e02,
+    4.328810604912902668951e02,
+    4.853903996359136964868e02,
+    1.945506571482613964425e02,
+)
+_PI_2_LOW_BITS = 6.123233995736765886130e-17  # pi/2 = math.pi/2 + this
+_TAN_3PI_8 = 2.41421356237309504880
+
+
+def _xatan(x: float) -> float:
+    """atan on [0, 0.66]: a rational approximation."""
+    p0, p1, p2, p3, p4 = _ATAN_P
+    q0, q1, q2, q3, q4 = _ATAN_Q
+    z = x * x
+    z = (
+        z
+        * ((((p0 * z + p1) * z + p2) * z + p3) * z + p4)
+        / (((((z + q0) * z + q1) * z + q2) * z + q3) * z + q4)
+    )
+    return x * z + x
+
+
+def _satan(x: float) -> float:
+    """atan of x >= 0, reduced to [0, 0.66]."""
+    if x <= 0.66:
+        return _xatan(x)
+    if x > _TAN_3PI_8:
+        return math.pi / 2 - _xatan(1 / x) + _PI_2_LOW_BITS
+    return math.pi / 4 + _xatan((x - 1) / (x + 1)) + 0.5 * _PI_2_LOW_BITS
+
+
+def go_atan(x: float) -> float:
+    if x == 0:
+        return x
+    return _satan(x) if x > 0 else -_satan(-x)
+
+
+def go_atan2(y: float, x: float) -> float:
+    if y == 0:
+        return (
+            math.copysign(0.0, y)
+            if x >= 0 and math.copysign(1.0, x) > 0
+            else math.copysign(math.pi, y)
+        )
+    if x == 0:
+        return math.copysign(math.pi / 2, y)
+    q = go_atan(y / x)
+    if x < 0:
+        return q + math.pi if q <= 0 else q - math.pi
+    return q
+
+
+def go_asin(x: float) -> float:
+    if x == 0:
+        return x
+    magnitude = abs(x)
+    if magnitude > 1:
+        return math.nan
+    root = math.sqrt(1 - magnitude * magnitude)
+    result = math.pi / 2 - _satan(root / magnitude) if magnitude > 0.7 else _satan(magnitude / root)
+    return -result if x < 0 else result
+
+
+def go_acos(x: float) -> float:
+    return math.pi / 2 - go_asin(x)
+
+
+def go_hypot(p: float, q: float) -> float:
+    """max * sqrt(1 + (min/max)**2), not the correctly rounded C hypot."""
+    p, q = abs(p), abs(q)
+    if p < q:
+        p, q = q, p
+    if p == 0:
+        return 0.0
+    q = q / p
+    return p * math.sqrt(1 + q * q)
+
+
 def _remainder(x: float, y: float) -> float:
     return math.remainder(x, y)
 
@@ -160,10 +253,10 @@ _CONSTANTS.update(
 
 _FLOAT_FUNCTIONS: dict[str, Callable[..., float]] = {
     "Acosh": math.acosh,
-    "Asin": math.asin,
-    "Acos": math.acos,
+    "Asin": go_asin,
+    "Acos": go_acos,
     "Asinh": math.asinh,
-    "Atan": math.atan,
+    "Atan": go_atan,
     "Atanh": math.atanh,
     "Erf": math.erf,
     "Erfc": math.erfc,
@@ -215,8 +308,8 @@ MEMBERS = package(
         ("Signbit", lambda x: Decimal(x).is_signed(), "number", "bool"),
         ("Ilogb", _ilogb, "number", "int"),
         ("Jacobi", jacobi, "int int", "int"),
-        ("Atan2", _float64(math.atan2), "number number", "number"),
-        ("Hypot", _float64(math.hypot), "number number", "number"),
+        ("Atan2", _float64(go_atan2), "number number", "number"),
+        ("Hypot", _float64(go_hypot), "number number", "number"),
         ("Mod", _float64(math.fmod), "number number", "number"),
         ("Remainder", _float64(_remainder), "number number", "number"),
         ("Ldexp", _float64(math.ldexp), "number int", "number"),
