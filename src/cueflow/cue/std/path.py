@@ -9,6 +9,7 @@ names, compares case-insensitively in `Rel`, and writes `\\`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cueflow.cue.std.base import BuiltinError, package
@@ -137,10 +138,11 @@ class _OS:
         return [item.replace('"', "") for item in items]
 
 
-def _elements(path: str, is_sep: object) -> list[str]:
+def _elements(path: str, is_sep: Callable[[str], bool]) -> list[str]:
+    """The path split at every separator (empty elements kept)."""
     out, current = [], []
     for char in path:
-        if is_sep(char):  # type: ignore[operator]
+        if is_sep(char):
             out.append("".join(current))
             current = []
         else:
