@@ -132,7 +132,6 @@ parameter: encoded: string
     assert layout.steps(final)["d"]["message"] == "hello"
 
 
-@pytest.mark.xfail(strict=True, reason="engine: KubeVela-only op definitions do nothing")
 def test_kubevela_only_operation_fails_the_step(cli: Any, layout: Any, tmp_path: Path) -> None:
     template = """
 import "vela/op"
@@ -149,7 +148,6 @@ app: op.#ApplyApplication & {}
     assert "ApplyApplication" in step["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="cli: apply -f does not read .cue definitions")
 def test_apply_reads_the_vela_def_cue_layout(cli: Any, tmp_path: Path) -> None:
     path = tmp_path / "greet.cue"
     path.write_text('import "vela/builtin"\n\n'
@@ -164,7 +162,6 @@ def test_apply_reads_the_vela_def_cue_layout(cli: Any, tmp_path: Path) -> None:
     assert "greet" in cli("get", "definitions").stdout
 
 
-@pytest.mark.xfail(strict=True, reason="cli: a Kubernetes object next to the run fails the file")
 def test_kubernetes_objects_next_to_a_run_do_not_fail_the_file(
     cli: Any, layout: Any, tmp_path: Path
 ) -> None:
