@@ -17,7 +17,7 @@ import os
 import re
 
 import corpus
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from cueflow import cue
@@ -97,6 +97,7 @@ def evaluate(source: str) -> None:
 
 @fuzz_settings
 @given(mutated_case())
+@example('l: [...string]\nl  ["a",:"b"]')  # a slice with string bounds once crashed
 def test_mutated_corpus_cases_fail_cleanly(source: str) -> None:
     evaluate(source)
 

@@ -19,7 +19,7 @@ SEED_SOURCES = [
     'import "strings"\n// +usage=x\na: b?: c!: *1 | int @go(A)\n[N=string]: {name: N}\n',
     'm: """\n\tx \\(y)\n\t"""\nr: #"a\\#(b)"#\nl: [for k, v in s if v > 0 let w = v {(k): w}, ...int]\n',
     "let x = 0x1F + 1.5Ki - .5e3\n#D: {a: x.$r[0][1:2], ...}\nif x != _|_ {y: len(x)}\n",
-    'package p\nimport (\n\tj "encoding/json"\n)\n@attr(x)\nX="k-1": {\n\tv: Y={a: Y.b}\n}\n',
+    'package p\nimport (\n\tj "encoding/json"\n)\n@attr(x)\nX="k-1": {\n\tv: Y={a: Y.b}\n}\nw: X.v\n',
     's: {\n\t// doc\n\tname: *"x" | string\n\tlist: [...{k: =~"^a" & !=""}]\n}\n',
     "t: '\\x00b' + '''\n\tbytes \\(z)\n\t'''\nu: a.\"q\".#D(1, 2,)\nv: (*1 | 2) & >=0 & <=10\n",
 ]

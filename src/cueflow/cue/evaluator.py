@@ -18,8 +18,6 @@ Where CUE versions differ, cueflow follows v0.14 (the version KubeVela runs), ex
   v0.12+ sorts fields from several conjuncts topologically, so a struct assembled
   from several literals may print its fields in another order.
 - List `+` and `*` are errors (as in v0.14; v0.4 accepted them).
-- `&&` and `||` evaluate their right operand only when needed, so
-  `x != _|_ && x > 0` is false (not an error) when `x` is missing.
 - A default disjunct that is incomplete (it reads an absent optional field) is
   dropped when the default is chosen: `*[for x in absent.list {x}] | []` is `[]`.
 - Closedness is tracked per definition reference: all conjuncts of one definition
@@ -866,8 +864,10 @@ class Vertex:
         orphan = NOT_DEFAULT if inner_kept else UNMARKED
         subs = [orphan if sub == ORPHANED else sub for _, _, sub in survivors]
         if any(marked for marked, _, _ in survivors):
-            return [MARKED if marked and sub != NOT_DEFAULT else NOT_DEFAULT
-                    for (marked, _, _), sub in zip(survivors, subs, strict=True)]
+            return [
+                MARKED if marked and sub != NOT_DEFAULT else NOT_DEFAULT
+                for (marked, _, _), sub in zip(survivors, subs, strict=True)
+            ]
         if any_marked:
             return [ORPHANED if sub == UNMARKED else sub for sub in subs]
         return subs
@@ -1501,15 +1501,18 @@ def binary(expr: ast.BinaryExpr, env: Env | None) -> Any:
         if type(expr.x) is ast.BottomLit:
             return Atom(BOOL, exists(expr.y, env) == (op == "!="), expr.pos)
     if op == "&&" or op == "||":
-        a = concrete_atom(eval_expr(expr.x, env), expr.pos, op)
-        if a.kind != BOOL:
-            raise fail(f"invalid operand {format_atom(a)} to {op}", expr.pos)
-        if (op == "&&" and not a.value) or (op == "||" and a.value):
-            return Atom(BOOL, a.value, expr.pos)
-        b = concrete_atom(eval_expr(expr.y, env), expr.pos, op)
-        if b.kind != BOOL:
-            raise fail(f"invalid operand {format_atom(b)} to {op}", expr.pos)
-        return Atom(BOOL, b.value, expr.pos)
+        # CUE v0.14 evaluates both operands: an error on either side is the result, a wrong
+        # operand beating a merely incomplete one. Only the bool check stops at the left one.
+        a, b = concrete_operand(expr.x, env, op), concrete_operand(expr.y, env, op)
+        if type(a) is Bottom or type(b) is Bottom:
+            errs = [e for e in (a, b) if type(e) is Bottom]
+            raise next((e for e in errs if not e.err.incomplete), errs[0])
+        for operand in (a, b):
+            if operand.kind != BOOL:
+                raise fail(f"invalid operand {format_atom(operand)} to {op}", expr.pos)
+            if operand.value == (op == "||"):
+                break
+        return Atom(BOOL, operand.value, expr.pos)
     x = concrete(eval_expr(expr.x, env), expr.pos, op)
     y = concrete(eval_expr(expr.y, env), expr.pos, op)
     if op == "==" or op == "!=":
@@ -1520,6 +1523,14 @@ def binary(expr: ast.BinaryExpr, env: Env | None) -> Any:
             raise fail(f"invalid operands to {op}", expr.pos)
         return joined
     return arith(op, x, y, expr.pos)
+
+
+def concrete_operand(expr: Any, env: Env | None, op: str) -> Atom | Bottom:
+    """An operand's concrete atom, or the error evaluating it gives (returned, not raised)."""
+    try:
+        return concrete_atom(eval_expr(expr, env), expr.pos, op)
+    except Bottom as b:
+        return b
 
 
 def list_arith(op: str, x: Any, y: Any, pos: ast.Pos) -> Vertex | None:
@@ -1659,25 +1670,37 @@ def atom_text(a: Atom, pos: ast.Pos) -> str:
 
 
 def slice_expr(expr: ast.SliceExpr, env: Env | None) -> Any:
+    """`x[lo:hi]` of a list or bytes (CUE cannot slice strings)."""
     x = concrete(eval_expr(expr.x, env), expr.pos, "slice")
-    lo = concrete_atom(eval_expr(expr.lo, env), expr.pos, "slice").value if expr.lo else 0
-    if type(x) is Atom:
-        if x.kind not in (STRING, BYTES):
-            raise fail("cannot slice this value", expr.pos)
-        hi = (
-            concrete_atom(eval_expr(expr.hi, env), expr.pos, "slice").value
-            if expr.hi
-            else len(x.value)
-        )
-        return Atom(x.kind, x.value[lo:hi], expr.pos)
-    if x.kind != LIST:
-        raise fail("cannot slice a struct", expr.pos)
-    n = len(x.arcs)
-    hi = concrete_atom(eval_expr(expr.hi, env), expr.pos, "slice").value if expr.hi else n
-    if not 0 <= lo <= hi <= n:
+    if type(x) is Atom and x.kind == BYTES:
+        n = len(x.value)
+    elif type(x) is Vertex and x.kind == LIST:
+        n = len(x.arcs)
+    else:
+        what = format_atom(x) if type(x) is Atom else describe_vertex(x)
+        raise fail(f"cannot slice {what} (type {kind_name(x.kind)})", expr.pos)
+    lo = slice_index(expr.lo, env, 0)
+    hi = slice_index(expr.hi, env, n)
+    if hi > n:
         raise fail(f"index {hi} out of range", expr.pos)
+    if lo > hi:
+        raise fail(f"invalid slice index: {lo} > {hi}", expr.pos)
+    if type(x) is Atom:
+        return Atom(BYTES, x.value[lo:hi], expr.pos)
     elems = [VertexExpr(expr.pos, x.arcs[i]) for i in range(lo, hi)]
     return temp_vertex(ast.ListLit(expr.pos, elems), env)
+
+
+def slice_index(bound: Any, env: Env | None, default: int) -> int:
+    """One bound of a slice: a non-negative int, `default` when left out."""
+    if bound is None:
+        return default
+    a = concrete_atom(eval_expr(bound, env), bound.pos, "slice index")
+    if a.kind != INT:
+        raise fail(f"invalid slice index {format_atom(a)}: must be an int", bound.pos)
+    if a.value < 0:
+        raise fail(f"invalid slice index {a.value}: must not be negative", bound.pos)
+    return int(a.value)
 
 
 # --- comprehensions ----------------------------------------------------------

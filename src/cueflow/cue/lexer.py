@@ -57,7 +57,7 @@ _MASTER = re.compile(
     r"|(?P<num>0[xXob][0-9a-zA-Z_]*"
     r"|(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9][0-9_]*)(?:[eE][+-]?[0-9_]*|[KMGTP]i?)?)"
     r"|(?P<op>\.\.\.|_\|_|&&|\|\||==|!=|<=|>=|=~|!~|[-+*/&|<>=!:?,.(){}\[\]])"
-    r"|(?P<ident>(?:_?\#)?(?:[^\W\d]|\$)[\w$]*)"
+    r"|(?P<ident>_?\#(?:[^\W\d]|\$)[\w$]*|_\#|\#(?![\"'#])|(?:[^\W\d]|\$)[\w$]*)"
     r"|(?P<attr>@))"
 )
 _IDENT = re.compile(r"(?:_?\#)?(?:[^\W\d]|\$)[\w$]*")
@@ -317,7 +317,7 @@ class _Lexer:
                 interpolations.append(tokens)
                 piece_start = pos
             else:
-                pos = self.check_escape(p + len(escape), quote, multiline)
+                pos = self.check_escape(p + len(escape), quote, multiline, start_pos)
         if multiline:
             pieces = _dedent(pieces, start_pos)
         is_bytes = quote == "'"
@@ -328,8 +328,12 @@ class _Lexer:
             parts.append(_unescape(piece, escape, is_bytes, start_pos))
         return (is_bytes, parts), pos
 
-    def check_escape(self, k: int, quote: str, multiline: bool) -> int:
-        """Validate the escape whose letter is at `k`; return the offset after it."""
+    def check_escape(self, k: int, quote: str, multiline: bool, literal: Pos) -> int:
+        """Validate the escape whose letter is at `k`; return the offset after it.
+
+        Byte escapes (`\\x41`, `\\101`) are for bytes literals only: in a string CUE
+        rejects the whole literal (at `literal`, its start) once the escape is well-formed.
+        """
         src = self.src
         c = src[k : k + 1]
         if c in _SIMPLE_ESCAPES or c == quote:
@@ -346,6 +350,8 @@ class _Lexer:
             code = int(digits, 16)
             if code > 0x10FFFF:
                 self.error("escape sequence is an invalid Unicode code point", k - 1)
+            if c == "x" and quote == '"':
+                raise _byte_escape_error(src[k : k + 3], literal)
             return k + 1 + width
         if "0" <= c <= "7":
             digits = src[k : k + 3]
@@ -353,9 +359,19 @@ class _Lexer:
                 self.error("octal escape sequence needs 3 octal digits", k - 1)
             if int(digits, 8) > 255:
                 self.error("octal escape sequence value is greater than 255", k - 1)
+            if quote == '"':
+                raise _byte_escape_error(digits, literal)
             return k + 3
         shown = "newline" if c == "\n" else repr(c)
         self.error(f"unknown escape sequence \\{shown}" if c else "unknown escape sequence", k - 1)
+
+
+def _byte_escape_error(escape: str, literal: Pos) -> CueSyntaxError:
+    """A byte escape in a string (not bytes) literal: CUE rejects the literal as a whole."""
+    return CueSyntaxError(
+        f"invalid string: byte escape \\{escape} is only allowed in a bytes literal ('...')",
+        positions=[literal],
+    )
 
 
 def _dedent(pieces: list[str], start: Pos) -> list[str]:
@@ -429,12 +445,7 @@ def _unescape(raw: str, escape: str, is_bytes: bool, start: Pos) -> str | bytes:
         else:  # an escaped quote
             buf += c.encode()
             i = k + 1
-    if is_bytes:
-        return bytes(buf)
-    try:
-        return buf.decode()
-    except UnicodeDecodeError:
-        raise CueSyntaxError("string literal is not valid UTF-8", positions=[start]) from None
+    return bytes(buf) if is_bytes else buf.decode()  # strings hold no byte escapes
 
 
 _BASES = {

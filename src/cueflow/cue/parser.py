@@ -9,6 +9,7 @@ expressions; a value followed by another `:` continues a label chain.
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from typing import NoReturn
 
 from cueflow.cue import ast
@@ -50,12 +51,18 @@ _ELLIPSIS_END = frozenset({",", "}", "]", ")", "eof"})
 
 
 def parse_file(source: str, filename: str = "-") -> ast.File:
-    """Parse a whole CUE file; raises `CueSyntaxError` naming file:line:col."""
+    """Parse a whole CUE file; raises `CueSyntaxError` naming file:line:col.
+
+    Like CUE, it also rejects a let or alias that nothing references or that a field
+    name clashes with.
+    """
     try:
         tokens, comments = tokenize(source, filename)
-        return _Parser(tokens, filename, comments).file()
+        file = _Parser(tokens, filename, comments).file()
+        _Resolver().check_file(file)
     except RecursionError:
         raise _too_deep(filename) from None
+    return file
 
 
 def parse_expr(source: str, filename: str = "-") -> ast.Expr:
@@ -64,12 +71,13 @@ def parse_expr(source: str, filename: str = "-") -> ast.Expr:
         tokens, comments = tokenize(source, filename)
         parser = _Parser(tokens, filename, comments)
         expr = parser.expr()
+        if parser.tok.kind == ",":
+            parser.advance()
+        if parser.tok.kind != "eof":
+            parser.fail(f"expected end of expression, found {_describe(parser.tok)}")
+        _Resolver().check([ast.Embed(expr.pos, expr)], _Scope(None))
     except RecursionError:
         raise _too_deep(filename) from None
-    if parser.tok.kind == ",":
-        parser.advance()
-    if parser.tok.kind != "eof":
-        parser.fail(f"expected end of expression, found {_describe(parser.tok)}")
     return expr
 
 
@@ -255,6 +263,10 @@ class _Parser:
         expr = self.alias_expr()
         if self.tok.kind in (":", "?", "!"):
             return self.field(expr, self.doc(tok))
+        if isinstance(expr, ast.Alias):
+            self.fail(
+                f"old-style alias {expr.name}=... is not supported: use let {expr.name} = ...", tok
+            )
         return ast.Embed(expr.pos, expr)
 
     def field(self, label_expr: ast.Expr, doc: list[str]) -> ast.Field:
@@ -433,9 +445,9 @@ class _Parser:
         lo = None
         if self.tok.kind != ":":
             lo = self.expr()
-            if self.tok.kind == ",":
-                self.advance()
             if self.tok.kind != ":":
+                if self.tok.kind == ",":  # `x[i,]`, but never `x[i,:j]`
+                    self.advance()
                 self.expect("]", "to end index")
                 return ast.IndexExpr(x.pos, x, lo)
         self.advance()
@@ -494,7 +506,10 @@ class _Parser:
                 return ast.IntLit(pos, int(text[2:], 2))
             suffix = text.lstrip("0123456789.")
             if suffix:
-                return ast.IntLit(pos, int(Decimal(text[: -len(suffix)]) * _MULTIPLIERS[suffix]))
+                value = Fraction(text[: -len(suffix)]) * _MULTIPLIERS[suffix]
+                if value.denominator != 1:
+                    self.fail(f"number {tok.value} cannot be represented as int", tok)
+                return ast.IntLit(pos, value.numerator)
             return ast.IntLit(pos, int(text))
         return ast.FloatLit(pos, Decimal(text), text)
 
@@ -551,3 +566,176 @@ class _Parser:
                 self.fail(f"expected ',' or ']' in list, found {_describe(self.tok)}")
         self.advance()
         return ast.ListLit(self.pos(tok), elems, ellipsis)
+
+
+class _Name:
+    """A name a scope declares. `let` names (lets, aliases) and field names may not
+    shadow each other; a `tracked` one (a let or alias) must be referenced somewhere."""
+
+    __slots__ = ("let", "name", "pos", "tracked", "unique", "used")
+
+    def __init__(self, name: str, pos: ast.Pos, let: bool, unique: bool, tracked: bool) -> None:
+        self.name = name
+        self.pos = pos
+        self.let = let
+        self.unique = unique
+        self.tracked = tracked
+        self.used = False
+
+
+class _Scope:
+    __slots__ = ("names", "parent")
+
+    def __init__(self, parent: _Scope | None) -> None:
+        self.names: dict[str, _Name] = {}
+        self.parent = parent
+
+    def lookup(self, name: str) -> tuple[_Scope, _Name] | None:
+        scope: _Scope | None = self
+        while scope is not None:
+            found = scope.names.get(name)
+            if found is not None:
+                return scope, found
+            scope = scope.parent
+        return None
+
+
+class _Resolver:
+    """Resolves identifiers statically, for the checks CUE makes before evaluating.
+
+    A let or alias may not share its name with a field in the same or an enclosing
+    scope (either way round), and CUE's compiler rejects a let or alias that nothing
+    references ("unreferenced alias or let clause"): `let` declarations, label aliases
+    `X=a: v` (also on patterns, `X=[string]: v`) and value aliases `a: X={...}`.
+    Comprehension variables, comprehension `let` clauses and pattern aliases
+    `[X=string]: v` may go unused. A name resolves to the innermost scope declaring it.
+    """
+
+    __slots__ = ("tracked",)
+
+    def __init__(self) -> None:
+        self.tracked: list[_Name] = []
+
+    def check_file(self, file: ast.File) -> None:
+        scope = _Scope(None)
+        for imp in file.imports:
+            self.insert(scope, imp.name, imp.pos, let=False, unique=True)
+        self.check(file.decls, scope)
+
+    def check(self, decls: list[ast.Decl], scope: _Scope) -> None:
+        self.struct(decls, scope)
+        unused = [n for n in self.tracked if not n.used]
+        if unused:
+            first = min(unused, key=lambda n: (n.pos.line, n.pos.col))
+            raise CueSyntaxError(
+                f"unreferenced alias or let clause {first.name}", positions=[first.pos]
+            )
+
+    def insert(
+        self, scope: _Scope, name: str, pos: ast.Pos, let: bool, unique: bool, tracked: bool = False
+    ) -> None:
+        found = scope.lookup(name) if name != "_" else None
+        if found is not None:
+            owner, old = found
+            if old.let != let:
+                raise CueSyntaxError(
+                    f'cannot have both alias and field with name "{name}" in same scope',
+                    positions=[pos],
+                )
+            if (unique or old.unique) and owner is scope:
+                if not old.let:  # an import: a second one of the same name is ignored
+                    return
+                raise CueSyntaxError(f'alias "{name}" redeclared in same scope', positions=[pos])
+        scope.names[name] = new = _Name(name, pos, let, unique, tracked)
+        if tracked:
+            self.tracked.append(new)
+
+    def alias(self, scope: _Scope, name: str, pos: ast.Pos, tracked: bool = True) -> None:
+        self.insert(scope, name, pos, let=True, unique=True, tracked=tracked)
+
+    def struct(self, decls: list[ast.Decl], scope: _Scope) -> None:
+        for d in decls:
+            if isinstance(d, ast.Field):
+                label = d.label
+                if d.alias and not isinstance(label, ast.PatternLabel):
+                    self.alias(scope, d.alias, d.pos)
+                if isinstance(label, ast.Label) and not label.quoted:
+                    value = d.value.expr if isinstance(d.value, ast.Alias) else d.value
+                    self.insert(scope, label.name, value.pos, let=False, unique=False)
+            elif isinstance(d, ast.LetClause):
+                self.alias(scope, d.name, d.pos)
+        for d in decls:
+            self.decl(d, scope)
+
+    def decl(self, d: ast.Decl, scope: _Scope) -> None:
+        if isinstance(d, ast.Field):
+            label = d.label
+            if isinstance(label, ast.DynamicLabel):
+                self.expr(label.expr, scope)
+            elif isinstance(label, ast.PatternLabel):
+                scope = _Scope(scope)
+                if d.alias:
+                    self.alias(scope, d.alias, d.pos)
+                if label.alias:
+                    self.alias(scope, label.alias, label.expr.pos, tracked=False)
+                self.expr(label.expr, scope)
+            self.expr(d.value, scope)
+        elif isinstance(d, ast.LetClause):
+            # a let's own name is not in scope in its expression: `let x = x` reads an outer x
+            own = scope.names.pop(d.name)
+            self.expr(d.expr, scope)
+            scope.names[d.name] = own
+        elif isinstance(d, ast.Embed):
+            self.expr(d.expr, scope)
+        elif isinstance(d, ast.Comprehension):
+            self.comprehension(d, scope)
+        elif isinstance(d, ast.Ellipsis) and d.type is not None:
+            self.expr(d.type, scope)
+
+    def comprehension(self, c: ast.Comprehension, scope: _Scope) -> None:
+        for clause in c.clauses:
+            if isinstance(clause, ast.ForClause):
+                self.expr(clause.source, scope)
+                scope = _Scope(scope)
+                for name in (clause.key, clause.value):
+                    if name is not None:
+                        self.insert(scope, name, clause.pos, let=False, unique=False)
+            elif isinstance(clause, ast.LetClause):
+                self.expr(clause.expr, scope)
+                scope = _Scope(scope)
+                self.insert(scope, clause.name, clause.pos, let=False, unique=False)
+            else:
+                self.expr(clause.cond, scope)
+        self.struct(c.body.decls, _Scope(scope))
+
+    def expr(self, e: object, scope: _Scope) -> None:
+        if isinstance(e, ast.Ident):
+            found = scope.lookup(e.name)
+            if found is not None:
+                found[1].used = True
+        elif isinstance(e, ast.StructLit):
+            self.struct(e.decls, _Scope(scope))
+        elif isinstance(e, ast.ListLit):
+            for elem in e.elems:
+                if isinstance(elem, ast.Comprehension):
+                    self.comprehension(elem, scope)  # type: ignore[arg-type]
+                elif isinstance(elem, ast.Alias):
+                    raise CueSyntaxError(
+                        "alias values not allowed in this position", positions=[elem.pos]
+                    )
+                else:
+                    self.expr(elem, scope)
+            if e.ellipsis is not None and e.ellipsis.type is not None:
+                self.expr(e.ellipsis.type, scope)
+        elif isinstance(e, ast.Alias):  # a field's value alias: its name is seen in its value
+            scope = _Scope(scope)
+            self.alias(scope, e.name, e.pos)
+            self.expr(e.expr, scope)
+        elif isinstance(e, ast.SelectorExpr):
+            self.expr(e.x, scope)
+        elif isinstance(e, ast.Node):
+            for name in e.__dataclass_fields__:
+                self.expr(getattr(e, name), scope)
+        elif isinstance(e, list):
+            for item in e:
+                self.expr(item, scope)
