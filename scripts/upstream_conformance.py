@@ -13,8 +13,9 @@ cueflow's step runner registers (this checks the evaluator); with
 `--packages upstream` kubevela/workflow's own package CUE (pkg/providers, the
 legacy ones joined into `vela/op`), which also checks cueflow's schemas.
 
-For every WorkflowStepDefinition of the two Helm charts and every step
-definition in vela-templates/definitions/internal/workflowstep/*.cue:
+For every WorkflowStepDefinition of the two Helm charts and of kubevela's
+docs/examples, and every step definition in
+vela-templates/definitions/internal/workflowstep/*.cue:
 
 - loads: the file reads with cueflow's loader (`model.load_documents` for chart
   YAML, `definitions.parse_definition` for `vela def` CUE files);
@@ -70,6 +71,7 @@ KUBEVELA_CHART = "charts/vela-core/templates/defwithtemplate"
 KUBEVELA_CUE = "vela-templates/definitions/internal/workflowstep"
 WORKFLOW_CHART = "charts/vela-workflow/templates/definitions"
 UPSTREAM_PROVIDERS = "pkg/providers"
+KUBEVELA_DOCS = "docs/examples"
 EXAMPLE_ROOTS = {"kubevela": ["docs/examples"], "workflow": ["examples"]}
 
 CONTEXT = {
@@ -179,14 +181,37 @@ def upstream_definitions(kubevela: GitTree, workflow: GitTree) -> list[Upstream]
     for path in kubevela.files(KUBEVELA_CUE):
         if path.endswith(".cue"):
             found.append(Upstream("kubevela-cue", path, kubevela.read(path)))
+    found += documented_definitions(kubevela)
     for item in found:
         load(item)
     return found
 
 
+def documented_definitions(kubevela: GitTree) -> list[Upstream]:
+    """Step definitions in KubeVela's documentation examples, one item per document (the
+    files also hold Applications and other definition kinds)."""
+    found: list[Upstream] = []
+    for path in kubevela.files(KUBEVELA_DOCS):
+        if not path.endswith((".yaml", ".yml")):
+            continue
+        text = kubevela.read(path)
+        if not re.search(r"^kind:\s*WorkflowStepDefinition\s*$", text, re.MULTILINE):
+            continue
+        try:
+            docs = model.read_documents(text, PurePosixPath(path).name)
+        except model.ModelError as exc:
+            found.append(Upstream("kubevela-docs", path, text, load_error=one_line(str(exc))))
+            continue
+        for i, doc in enumerate(docs):
+            if doc.data.get("kind") == "WorkflowStepDefinition":
+                one = yaml.safe_dump(doc.data, sort_keys=False)
+                found.append(Upstream("kubevela-docs", f"{path}#{i}", one))
+    return found
+
+
 def load(item: Upstream) -> None:
     """Read the file with cueflow's own loader; sets name/template or load_error."""
-    filename = PurePosixPath(item.path).name
+    filename = PurePosixPath(item.path.split("#")[0]).name
     item.name = filename.rsplit(".", 1)[0]
     try:
         if item.path.endswith(".cue"):
@@ -318,6 +343,10 @@ INCOMPLETE = re.compile(r"incomplete|unresolved disjunction|non-concrete")
 
 REQUIRED_FIELD = re.compile(r"^(\s*[A-Za-z_$][\w$]*)!:", re.MULTILINE)
 """`name!: T` (CUE v0.6+), which the oracle's CUE v0.4 cannot parse."""
+
+
+IMPORT_GROUP = re.compile(r"^import\s*\(\s*(?=\S)", re.MULTILINE)
+"""`import ("vela/op")` on one line; the oracle's import rewrite needs the path on its own."""
 
 
 @dataclass
@@ -573,6 +602,8 @@ def compare(ev: Evaluators, item: Upstream, scenario: str, parameter: Any) -> Ro
     value, ours_error = ev.ours(source, item.name)
     # A required field that is given behaves as a regular one: let CUE v0.4 read it so.
     source, rewritten = REQUIRED_FIELD.subn(r"\1:", source)
+    # The oracle serves `vela/*` imports only where the import path starts a line.
+    source = IMPORT_GROUP.sub("import (\n", source)
     evaluated, theirs_error = ev.theirs(source)
     if ours_error and theirs_error:
         row.compiles, row.first_call = "no (CUE too)", "no"
