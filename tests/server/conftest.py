@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -75,11 +77,38 @@ class Served:
     async def post_yaml(self, path: str, text: str) -> httpx.Response:
         return await self.client.post(path, content=text, headers=YAML)
 
+    @contextlib.asynccontextmanager
+    async def stream(self, path: str) -> AsyncIterator[AsyncIterator[tuple[str, Any]]]:
+        """The server-sent events of `path` as (event, data) pairs; a comment line is
+        yielded as ("comment", text)."""
+        async with self.client.stream("GET", path, timeout=30) as response:
+            assert response.status_code == 200, await response.aread()
+            yield _server_sent_events(response)
+
+
+async def _server_sent_events(response: httpx.Response) -> AsyncIterator[tuple[str, Any]]:
+    kind, data = "message", ""
+    async for line in response.aiter_lines():
+        if line.startswith(":"):
+            yield "comment", line[1:].strip()
+        elif line.startswith("event: "):
+            kind = line.removeprefix("event: ")
+        elif line.startswith("data: "):
+            data += line.removeprefix("data: ")
+        elif not line and data:
+            yield kind, json.loads(data)
+            kind, data = "message", ""
+
+
+def store_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'cueflow.db'}"
+
 
 @contextlib.asynccontextmanager
 async def started_engine(tmp_path: Path) -> AsyncIterator[tuple[engine.Engine, server.RunEvents]]:
-    store = SqlStore(f"sqlite+aiosqlite:///{tmp_path / 'cueflow.db'}")
+    store = SqlStore(store_url(tmp_path))
     await store.open()
+    assert await store.acquire_engine_lock("test server")  # so that the engine takes wake-ups
     events = server.RunEvents()
     eng = engine.Engine(server.AnnouncingStore(store, events))
     await eng.start()

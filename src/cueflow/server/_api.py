@@ -253,6 +253,7 @@ async def all_events(events: EventsDep) -> AsyncIterator[ServerSentEvent]:
     """Every run's changes as they are stored: `status` (the run's phase and full status),
     `log` (one step log line) and `deleted` events, each with JSON data."""
     async with events.subscribe() as stream:
+        yield ServerSentEvent(comment="subscribed")  # changes from here on reach this stream
         async for event in stream:
             yield _sse(event)
 
