@@ -145,8 +145,8 @@ function renderRun() {
   const status = run.status || {};
   $("#run-title").textContent = `${run.metadata.namespace}/${run.metadata.name}`;
   $("#run-phase").replaceWith(Object.assign(phaseBadge(status.status), { id: "run-phase" }));
-  const timing = status.startTime ? ` · ${since(status.startTime, status.endTime)}` : "";
-  $("#run-message").textContent = (status.message || "") + timing;
+  const timing = status.startTime ? `ran ${since(status.startTime, status.endTime)}` : "";
+  $("#run-message").textContent = [status.message, timing].filter(Boolean).join(" · ");
   $("#steps tbody").replaceChildren(...stepRows(status, run.spec));
   const allowed = {
     suspend: !status.finished && !status.suspend,
@@ -162,8 +162,8 @@ function renderRun() {
 async function operate(op) {
   $("#run-error").hidden = true;
   try {
-    view.run = await call(runPath(view.selected, `/${op}`), { method: "POST" });
-    renderRun();
+    // the answer may be older than a status event already shown: the stream brings the change
+    await call(runPath(view.selected, `/${op}`), { method: "POST" });
   } catch (error) {
     showError(error);
   }
