@@ -990,6 +990,11 @@ BYTE_ESCAPE = "invalid string: byte escape {} is only allowed in a bytes literal
         ("a: [X=1, X]", "alias values not allowed in this position", "1:5"),
         ("a: {X={b: 1}, c: X.b}", "old-style alias X=... is not supported: use let X = ...", "1:5"),
         ('a: """x\n"""', 'expected newline after opening """', "1:7"),
+        (
+            'a: """\n  x\\\n  """',
+            "the last newline of a multi-line string cannot be escaped",
+            "1:4",
+        ),
         ('a: """\n  x"""', 'closing """ must be on a line of its own', "2:4"),
         (
             'a: """\n\tok\n  less\n\t"""',

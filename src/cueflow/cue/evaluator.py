@@ -616,7 +616,8 @@ class Vertex:
         self.seen[id(r)] = r
         a = self.parent
         while a is not None:
-            if a is r:
+            # a disjunct being tried shares its conjunct list with the vertex it stands for
+            if a is r or a.conjuncts is r.conjuncts:
                 raise fail("structural cycle", pos)
             a = a.parent
         if r.parent is not None and r.state == NEW and r.extra is None:
@@ -816,14 +817,17 @@ class Vertex:
             c.extra = self.extra
             c.key = self.key
             c.choices = {**(self.choices or {}), key: i}
-            c.eval()
+            try:
+                c.eval()
+                err = None if c.disj is not None else first_error(c, permanent_only=True)
+            except RecursionError:  # a disjunct that unfolds without end: `next: *null | #L`
+                err = CueError("structural cycle", self.path(), [getattr(expr, "pos", ast.NO_POS)])
+            if err is not None:
+                errors.append(err)
+                continue
             if c.disj is not None:
                 leaves = list(zip(c.disj, c.disj_default, strict=True))
             else:
-                err = first_error(c, permanent_only=True)
-                if err is not None:
-                    errors.append(err)
-                    continue
                 leaves = [(c, c.dflag)]
             survivors.extend((marked, leaf, sub) for leaf, sub in leaves)
         cands = [leaf for _, leaf, _ in survivors]
@@ -1353,6 +1357,9 @@ def resolve(expr: Any, env: Env | None) -> Any:
     if t is ast.IndexExpr:
         x = resolve(expr.x, env)
         idx = concrete(eval_expr(expr.index, env), expr.index.pos)
+        if type(idx) is not Atom:
+            what = f"{describe_vertex(idx)} (invalid type {kind_name(idx.kind)})"
+            raise fail(f"invalid index {what}", expr.index.pos)
         if type(x) is not Vertex:
             if type(x) is Atom and x.kind in (STRING, BYTES) and idx.kind == INT:
                 raise fail("cannot index a string", expr.pos)

@@ -289,6 +289,7 @@ class _Lexer:
         specials = _STRING_SPECIALS[quote]
         pieces: list[str] = []
         interpolations: list[list[Token]] = []
+        escaped_newline = -1  # offset of the last newline escaped with `\`
         piece_start = pos
         while True:
             s = specials.search(src, pos)
@@ -306,6 +307,11 @@ class _Lexer:
                     continue
                 if multiline and src[self.line_start : p].strip(" \t"):
                     self.error(f"closing {quote * 3} must be on a line of its own", p)
+                if multiline and escaped_newline == self.line_start - 1:
+                    raise CueSyntaxError(
+                        "the last newline of a multi-line string cannot be escaped",
+                        positions=[start_pos],
+                    )
                 pieces.append(src[piece_start:p])
                 pos = p + len(close)
                 break
@@ -317,7 +323,10 @@ class _Lexer:
                 interpolations.append(tokens)
                 piece_start = pos
             else:
-                pos = self.check_escape(p + len(escape), quote, multiline, start_pos)
+                k = p + len(escape)
+                pos = self.check_escape(k, quote, multiline, start_pos)
+                if src[k] == "\n":
+                    escaped_newline = k
         if multiline:
             pieces = _dedent(pieces, start_pos)
         is_bytes = quote == "'"
