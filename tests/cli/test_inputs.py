@@ -440,3 +440,15 @@ def test_get_runs_shows_progress_start_and_duration_and_one_run_as_a_tree(cli, i
         "└── group (step-group) pending",
         "    └── inner (suspend) pending",
     ]
+
+
+def test_a_definition_importing_an_unknown_package_is_refused_at_its_import(cli, tmp_path):
+    path = tmp_path / "deploy-notice.cue"
+    path.write_text(NOTICE_CUE.replace('"vela/http"', '"vela/https"'))
+    for command in (["def", "vet"], ["apply", "-f"]):
+        result = cli(*command, str(path))
+        assert result.returncode == 2
+        assert result.stderr == (
+            f"error: {path}:3:2: WorkflowStepDefinition 'deploy-notice': template does not "
+            "compile: package 'vela/https' not found\n"
+        )

@@ -33,11 +33,17 @@ def vet(
         Path, typer.Argument(help="A .cue definition (vela def layout) or YAML/JSON objects.")
     ],
 ) -> None:
-    """Check that definitions compile and objects are well-formed; nothing is stored."""
+    """Check that definitions compile (with the packages they import) and objects are
+    well-formed; nothing is stored."""
     session: Session = ctx.obj
 
-    async def command(_opened: store.SqlStore) -> None:
-        for item in load_path(file, session.warn):
+    async def command(opened: store.SqlStore) -> None:
+        from cueflow.cli._templates import check_definitions
+        from cueflow.providers.registry import default_packages
+
+        loaded = load_path(file, session.warn)
+        check_definitions(loaded, default_packages(kv=opened))
+        for item in loaded:
             if item.obj.kind != DEFINITION:
                 _admit(item.obj)
             session.out.print(

@@ -40,21 +40,24 @@ def apply(
 ) -> None:
     """Store the workflows, step definitions and runs of FILE (or of every file in DIR).
 
-    Runs are stored unstarted: the engine that owns the store runs them. Their step types
-    and properties are checked first. Objects of other kinds are skipped with a warning.
+    Runs are stored unstarted: the engine that owns the store runs them. Definitions must
+    compile, and runs' step types and properties fit, before anything is stored. Objects of
+    other kinds are skipped with a warning.
     """
     session: Session = ctx.obj
 
     async def command(opened: store.SqlStore) -> None:
         loaded = load_path(path, session.warn)
-        runs = [item for item in loaded if item.obj.kind == RUN]
-        if runs:
-            from cueflow.cli._templates import Templates, check_steps
+        if any(item.obj.kind in (RUN, DEFINITION) for item in loaded):
+            from cueflow.cli._templates import Templates, check_definitions, check_steps
             from cueflow.providers.registry import default_packages
 
-            templates = Templates(default_packages(kv=opened))
-            for item in runs:
-                await check_steps(opened, item, loaded, templates)
+            packages = default_packages(kv=opened)
+            check_definitions(loaded, packages)
+            templates = Templates(packages)
+            for item in loaded:
+                if item.obj.kind == RUN:
+                    await check_steps(opened, item, loaded, templates)
         objects = [item.obj for item in loaded]
         holder = await opened.engine_lock_holder()
         # definitions and workflows first, so that runs in the same files can refer to them

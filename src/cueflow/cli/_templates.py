@@ -79,6 +79,15 @@ class Templates:
         return calls
 
 
+def check_definitions(loaded: list[Loaded], packages: dict[str, ProviderPackage]) -> None:
+    """Every definition's template must compile with the provider packages it imports, as
+    the engine compiles it: an unknown import is reported at its line in the user's file."""
+    sources = {package.path: package.schema for package in packages.values()}
+    for item in loaded:
+        if isinstance(item.obj, model.WorkflowStepDefinition):
+            model.check_definition(item.obj, item.source, packages=sources)
+
+
 def one_line(error: cue.CueError) -> str:
     """A CUE error without its list of template positions: the user's file is named instead."""
     return f"{error.path}: {error.message}" if error.path else error.message
