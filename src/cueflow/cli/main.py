@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from cueflow.cli import _clusters, _definitions, _operations, _resources, _running, _secrets
+from cueflow.cli import (
+    _clusters,
+    _definitions,
+    _operations,
+    _resources,
+    _running,
+    _secrets,
+    _server,
+)
 from cueflow.cli._session import Session
 
 app = typer.Typer(
@@ -54,6 +62,7 @@ for _operation, _command in _operations.OPERATION_COMMANDS.items():
     app.command(name=_operation.value)(_command)
 app.command()(_operations.rollback)
 app.command()(_operations.logs)
+app.command()(_server.server)
 app.add_typer(_definitions.app, name="def", help="Work with step definitions.")
 app.add_typer(
     _clusters.app,
