@@ -116,8 +116,6 @@ apply: kube.#Apply & {$params: {
             '--kubeconfig FILE`)') in step["message"]
 
 
-@pytest.mark.xfail(strict=True, reason="the step runner still appends the rendered task to "
-                   "errors that set quote_task = False")
 async def test_a_complete_provider_error_is_not_followed_by_the_task(engine_for: Any) -> None:
     engine = await engine_for(deliver='import "vela/op"\napp: op.#ApplyApplication & {}\n')
     step = await run_one_step(engine, "deliver")

@@ -5,17 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from cueflow import clusters
 from cueflow.engine import Engine
 from cueflow.providers.registry import default_packages
 from cueflow.store.sql import SqlStore
 from cueflow.testing.kube_emulator import KubeEmulator
-
-RUNNER_PASSES_UNSET_OPTIONALS = pytest.mark.xfail(
-    strict=True, reason="the step runner hands legacy providers unset optional fields as "
-    "empty values (filter: {}, source: {})")
 
 DELETE_ONE = """import "vela/op"
 gone: op.#Delete & {value: {apiVersion: "v1", kind: "ConfigMap",
@@ -48,7 +42,6 @@ async def run(kv: SqlStore, cluster: clusters.ClusterRegistry, step_type: str) -
     return doc
 
 
-@RUNNER_PASSES_UNSET_OPTIONALS
 async def test_deleting_one_named_object_leaves_its_neighbours(
     emulator: KubeEmulator, kv: SqlStore, registry: clusters.ClusterRegistry
 ) -> None:
@@ -61,7 +54,6 @@ async def test_deleting_one_named_object_leaves_its_neighbours(
             if not c["metadata"]["name"].startswith("workflow-")] == ["keep"]
 
 
-@RUNNER_PASSES_UNSET_OPTIONALS
 async def test_a_log_without_source_records_no_source(
     kv: SqlStore, registry: clusters.ClusterRegistry
 ) -> None:

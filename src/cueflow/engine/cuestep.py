@@ -215,10 +215,8 @@ class CueStepType:
                 tags = patch_tags(node, package.legacy)
                 result = await self.call(path, provider, function, fn, args, inv, tags)
             except (ProviderError, cue.CueError, TypeError, ValueError) as exc:
-                rendered = _render(node)
-                raise _CallFailed(
-                    f"function call error for {path}: {exc} (value: {rendered})", value
-                ) from exc
+                shown = f" (value: {_render(node)})" if getattr(exc, "quote_task", True) else ""
+                raise _CallFailed(f"function call error for {path}: {exc}{shown}", value) from exc
             if result is not None:
                 filled = result if package.legacy else {"$returns": result}
                 value = value.fill(path, filled) if path else value.fill([], filled)
@@ -255,12 +253,12 @@ class CueStepType:
             return data
         args: dict[str, Any] = {}
         for field in node.fields():
-            if field.definition or field.hidden:
-                continue
+            if field.definition or field.hidden or field.optional:
+                continue  # an optional field nobody set is absent, as in CUE's export
             try:
                 args[field.label] = plain(field.value.to_python(), bytes_as_base64=True)
             except cue.CueError:
-                if not field.optional and not field.value.is_incomplete():
+                if not field.value.is_incomplete():
                     raise
         return args
 
