@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from engine_harness import Harness, needs_cue, phases, steps_of
 
 from cueflow.engine import EngineSettings
+from cueflow.engine.scheduler import lookup_output
+from cueflow.engine.steps import DataScope
 from cueflow.model import AUTO_SUSPEND_MESSAGE
 
 
@@ -447,3 +450,13 @@ async def test_properties_name_is_an_additional_step_name(harness):
     status = await harness.status()
     assert status["status"] == "succeeded"
     assert phases(status)["s2"] == ("succeeded", "")
+
+
+def test_an_output_script_that_fails_reports_its_own_error() -> None:
+    """Only a plain reference falls back to `.$returns`; a script keeps its own error."""
+    scope = DataScope({"status": {"code": 200}})
+    script = "status.missing + 1"
+    with pytest.raises(LookupError) as raised:
+        lookup_output(scope, script)
+    assert "expected operand" not in str(raised.value)
+    assert "missing" in str(raised.value)

@@ -946,8 +946,8 @@ def lookup_output(scope: Scope, value_from: str) -> Any:
     try:
         return scope.lookup(value_from)
     except LookupError:
-        if "$returns." in value_from or not value_from:
-            raise
+        if "$returns." in value_from or parse_reference(value_from) is None:
+            raise  # an expression (with imports, calls, ...) has no `$returns` spelling
         if "output." in value_from:
             head, _, tail = value_from.partition("output.")
             alternative = f"{head}output.$returns.{tail}"
