@@ -612,14 +612,8 @@ def test_match_n_counts_elements_that_unify_with_a_constraint() -> None:
         match_n([1, "a", 2], CompiledSchema(">2"), CompiledSchema("int"))
 
 
-NEEDS_SCHEMA_ARGUMENTS = pytest.mark.xfail(
-    strict=True,
-    reason="the evaluator (cue/builtins.py) still makes `schema` arguments concrete "
-    "instead of passing a cueflow.cue.std.base.Schema",
-)
 
 
-@NEEDS_SCHEMA_ARGUMENTS
 @pytest.mark.parametrize(
     ("expr", "expected"),
     [
@@ -633,7 +627,6 @@ def test_evaluator_passes_constraints_to_schema_parameters(expr: str, expected: 
     assert Context().compile(source([expr])).to_python()["c0"] == expected
 
 
-@NEEDS_SCHEMA_ARGUMENTS
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -17,6 +17,7 @@ from cueflow.cue.evaluator import (
     STRING,
     TOP_VALUE,
     Atom,
+    Bottom,
     Env,
     FuncValue,
     KindValue,
@@ -26,8 +27,10 @@ from cueflow.cue.evaluator import (
     VertexExpr,
     concrete,
     concrete_atom,
+    describe_vertex,
     eval_expr,
     fail,
+    first_error,
     format_atom,
     iter_regular,
     python_to_expr,
@@ -227,6 +230,44 @@ _PY_KINDS: dict[str, type | tuple[type, ...]] = {
 }
 
 
+class ExprSchema:
+    """A std builtin's `schema` argument: the expression as written (implements std.base.Schema)."""
+
+    __slots__ = ("env", "expr")
+
+    def __init__(self, expr: ast.Expr, env: Env | None) -> None:
+        self.expr = expr
+        self.env = env
+
+    def __repr__(self) -> str:
+        v = Vertex(None, None)
+        v.regular = True
+        v.conjuncts = [(self.expr, self.env, None, (0,))]
+        try:
+            v.eval()
+        except Bottom:
+            return "_|_"
+        return describe_vertex(v)
+
+    def check(self, value: Any, *, concrete: bool) -> str | None:
+        v = Vertex(None, None)
+        v.regular = True
+        v.conjuncts = [
+            (self.expr, self.env, None, (0,)),
+            (python_to_expr(value, self.expr.pos), None, None, (1,)),
+        ]
+        try:
+            if concrete:
+                to_python(v)
+                return None
+            err = first_error(v, permanent_only=True)
+        except Bottom as exc:
+            err = exc.err
+        if err is None:
+            return None
+        return f"{err.path}: {err.message}" if err.path else err.message
+
+
 def call(expr: ast.CallExpr, env: Env | None) -> Any:
     fun = resolve(expr.fun, env)
     if type(fun) is not FuncValue:
@@ -234,8 +275,13 @@ def call(expr: ast.CallExpr, env: Env | None) -> Any:
     if fun.call is not None:
         return fun.call(expr, env)
     b = fun.std
-    args = [_python_arg(eval_expr(a, env), a.pos, b.name) for a in expr.args]
-    if b.validator and len(args) == len(b.params) - 1:
+    # a validator written without its first argument: argument i is parameter i + 1
+    shift = 1 if b.validator and len(expr.args) == len(b.params) - 1 else 0
+    args = [
+        ExprSchema(a, env) if i + shift in b.schemas else _python_arg(eval_expr(a, env), a.pos, b.name)
+        for i, a in enumerate(expr.args)
+    ]
+    if shift:
         return ValidatorValue(b, args)
     if not b.variadic and len(args) != len(b.params):
         raise fail(f"{b.name}: expected {len(b.params)} arguments, got {len(args)}", expr.pos)

@@ -178,7 +178,8 @@ class ValidatorValue:
     def __repr__(self) -> str:
         from cueflow.cue.export import python_to_cue
 
-        return f"{self.builtin.name}({', '.join(python_to_cue(a) for a in self.args)})"
+        shown = (repr(a) if hasattr(a, "check") else python_to_cue(a) for a in self.args)
+        return f"{self.builtin.name}({', '.join(shown)})"
 
 
 class FuncValue:
