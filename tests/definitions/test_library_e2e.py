@@ -127,7 +127,6 @@ MORE_STEPS: list[dict[str, Any]] = [
     {"name": "cli", "type": "vela-cli", "properties": {"command": ["vela", "version"]}},
     {"name": "addon", "type": "addon-operation", "properties": {"addonName": "fluxcd"}},
     {"name": "script", "type": "run-script", "properties": {"script": "echo hi", "name": "sh"}},
-    # The emulator keeps stringData as it is, so the connection Secret carries data.
     {"name": "db", "type": "apply-object", "properties": {"value": {
         "apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db-conn"},
         "data": {"DB_HOST": "ZGI=", "DB_PORT": "MzMwNg==", "DB_NAME": "YXBw", "DB_USER": "dQ==",

@@ -4,6 +4,7 @@ the emulated clusters and loopback servers; long suspends are shortened to secon
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import pytest
@@ -304,10 +305,10 @@ async def test_92_export_to_configmaps_and_secrets(world: World) -> None:
     assert maps[("other", "there")]["data"] == {"b": "2"}
     secrets = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
                for s in world.local.objects_of("v1", "Secret")}
-    assert secrets[(NAMESPACE, "plain")]["stringData"] == {"c": "3"}
+    assert secrets[(NAMESPACE, "plain")]["data"] == {"c": base64.b64encode(b"3").decode()}
     pull = secrets[("other", "pull")]
     assert pull["type"] == "kubernetes.io/dockerconfigjson"
-    assert "https://index.docker.io/v1/" in pull["stringData"][".dockerconfigjson"]
+    assert "https://index.docker.io/v1/" in base64.b64decode(pull["data"][".dockerconfigjson"]).decode()
 
 
 async def test_93_objects_read_back(world: World) -> None:

@@ -333,9 +333,9 @@ async def case_exports(world: World) -> None:
     succeeded(doc)
     assert world.objects("v1", "ConfigMap")["release"]["data"] == {"version": "1.2.3"}
     secrets = world.objects("v1", "Secret")
-    assert secrets["creds"]["stringData"] == {"token": "abc"}
+    assert secrets["creds"]["data"] == {"token": b64("abc")}
     assert secrets["pull"]["type"] == "kubernetes.io/dockerconfigjson"
-    auths = json.loads(secrets["pull"]["stringData"][".dockerconfigjson"])["auths"]
+    auths = json.loads(base64.b64decode(secrets["pull"]["data"][".dockerconfigjson"]))["auths"]
     assert auths["registry.example.com"]["auth"] == b64("robot:s3cret")
 
 

@@ -115,6 +115,7 @@ def step(name, kind, **extra):
 
 
 async def test_provider_result_flows_through_output_into_input(cue_harness):
+    """#54: A provider's result flows through an output into the next step's input."""
     status = await cue_harness.start(
         [
             step(
@@ -217,6 +218,7 @@ async def test_outputs_with_returns_fallback(cue_harness):
 
 
 async def test_conflicting_output_only_changes_message(cue_harness):
+    """#58: An output that conflicts with an existing variable only sets the message."""
     status = await cue_harness.start(
         [
             step("p1", "plain", outputs=[{"name": "x", "valueFrom": "output.score"}]),
@@ -238,6 +240,7 @@ async def test_missing_input_when_run_directly_fails_with_input(cue_harness):
 
 
 async def test_inputs_replace_parameters_and_read_context(cue_harness):
+    """#63: Inputs replace parameter keys and the template reads the context."""
     await cue_harness.start(
         [
             step("p", "plain", outputs=[{"name": "foo", "valueFrom": "output"}]),
