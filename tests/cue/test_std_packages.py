@@ -638,3 +638,10 @@ def test_evaluator_passes_constraints_to_schema_parameters(expr: str, expected: 
 def test_evaluator_reports_what_a_constraint_rejects(fields: str, message: str) -> None:
     with pytest.raises(CueError, match=re.escape(message)):
         Context().compile(f'import "encoding/yaml"\n{fields}\n').to_python()
+
+
+def test_yaml_with_a_control_character_is_a_cue_error() -> None:
+    """The YAML reader refuses control characters; that is an error at the call, not a crash."""
+    value = Context().compile('import "encoding/yaml"\na: yaml.Unmarshal("a: \\f")\n', filename="t.cue")
+    with pytest.raises(CueError, match=r"t\.cue:2:4"):
+        value.to_python()

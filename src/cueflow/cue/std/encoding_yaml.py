@@ -436,7 +436,10 @@ def unmarshal_stream(data: str | bytes) -> list[Any]:
 def unmarshal(data: str | bytes) -> Any:
     """The single document of a YAML text; a second document is an error, even a broken one."""
     text = as_text(data)
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses control characters up front
+    except yaml.YAMLError as exc:
+        raise _yaml_error(exc) from exc
     try:
         if not loader.check_node():
             return None
