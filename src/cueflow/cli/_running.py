@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     # The engine, the CUE evaluator and the provider packages (with the Kubernetes client)
     # take seconds to import: only `cueflow run` loads them, inside the functions below.
     from cueflow import engine
+    from cueflow.clusters import ClusterRegistry
     from cueflow.providers.base import ProviderPackage
 
 
@@ -142,23 +143,32 @@ async def _run_embedded(
     output: Format | None,
     packages: dict[str, ProviderPackage],
 ) -> store.Record:
+    eng, registry = local_engine(opened, opened, packages)
+    try:
+        return await _drive(session, eng, loaded, target, output)
+    finally:
+        await registry.close()
+
+
+def local_engine(
+    opened: store.SqlStore, records: Any, packages: dict[str, ProviderPackage]
+) -> tuple[engine.Engine, ClusterRegistry]:
+    """An engine over `records` (the store, or a wrapper of it) with the home's clusters and
+    secrets; the caller closes the cluster registry when the engine has stopped."""
     from cueflow import engine
     from cueflow.clusters import ClusterRegistry, SecretResolver
     from cueflow.store.secrets import SecretStore
 
     registry = ClusterRegistry(opened)
     eng = engine.Engine(
-        opened,
+        records,
         packages=packages,
         catalog=BuiltinCatalog(),
         settings=engine.EngineSettings(),
         clusters=registry,
         secrets=SecretResolver(registry, SecretStore(opened)),
     )
-    try:
-        return await _drive(session, eng, loaded, target, output)
-    finally:
-        await registry.close()
+    return eng, registry
 
 
 async def _drive(

@@ -58,22 +58,13 @@ def server(
 
 
 async def _serve(session: Session, opened: store.SqlStore, sock: socket.socket, url: str) -> None:
-    from cueflow import engine
     from cueflow import server as http
-    from cueflow.cli._running import BuiltinCatalog
-    from cueflow.clusters import ClusterRegistry, SecretResolver
+    from cueflow.cli._running import local_engine
     from cueflow.providers.registry import default_packages
-    from cueflow.store.secrets import SecretStore
 
     events = http.RunEvents()
-    registry = ClusterRegistry(opened)
-    eng = engine.Engine(
-        http.AnnouncingStore(opened, events),
-        packages=default_packages(kv=opened),
-        catalog=BuiltinCatalog(),
-        settings=engine.EngineSettings(),
-        clusters=registry,
-        secrets=SecretResolver(registry, SecretStore(opened)),
+    eng, registry = local_engine(
+        opened, http.AnnouncingStore(opened, events), default_packages(kv=opened)
     )
     await eng.start()
     try:
