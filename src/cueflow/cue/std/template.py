@@ -351,13 +351,17 @@ class Parser:
     def define(self, word: Token) -> None:
         name = self.expect("string", "define clause")
         self.expect("end", "define clause")
+        self.named_body(word, name.value)
+
+    def named_body(self, word: Token, name: str) -> None:
+        """Read a `define`/`block` body up to its `{{end}}`, in a scope of its own."""
         saved, self.vars = self.vars, [["$"]]
         body, stop = self.list_until()
         self.vars = saved
         if stop != "end":
             raise self.error(word, "unexpected EOF")
         self.expect("end", "end")
-        self.templates[name.value] = body
+        self.templates[name] = body
 
     def action(self) -> Node | None:
         word = self.peek()
@@ -376,13 +380,7 @@ class Parser:
             pipe = None if self.peek().kind == "end" else self.pipeline("template", "end")
             self.expect("end", f"{word.text} clause")
             if word.text == "block":
-                saved, self.vars = self.vars, [["$"]]
-                body, stop = self.list_until()
-                self.vars = saved
-                if stop != "end":
-                    raise self.error(word, "unexpected EOF")
-                self.expect("end", "end")
-                self.templates[name.value] = body
+                self.named_body(word, name.value)
             return Node("template", word.line, pipe=pipe, name=name.value)
         pipe = self.pipeline("command", "end")
         self.expect("end", "command")
